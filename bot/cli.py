@@ -1,0 +1,187 @@
+"""The ``hamlet-bot`` command: run the bot, set up the database, invite members."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.offline import OFFLINE_BOT_USERNAME
+from bot.settings import Settings, SettingsError, load_settings
+from handlers.invites import invite_link
+from models.clock import format_date, local, utc_now
+from models.db import create_engine, migrate, session_factory, transaction
+from models.errors import DomainError
+from models.members import create_member, list_members, parse_role
+from models.plan_data import PlanDataError, read_plan_file
+from models.plan_loader import ensure_commune, load_plan
+from models.tables import Commune
+
+log = logging.getLogger("hamlet_bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hamlet-bot", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config file (default: config.toml)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the offline console if no token is set)")
+    commands.add_parser("console", help="run the offline console even if a token is set")
+    init = commands.add_parser("init", help="create the schema and load the plan (idempotent)")
+    init.add_argument("--year", type=int, help="load the plan as the plan for this year")
+    invite = commands.add_parser("invite", help="add a member and print a one-time invite")
+    invite.add_argument("--role", required=True, help="chairman, office, officer, hamlet_head")
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
+    commands.add_parser("members", help="list members and whether they are linked")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hamlet-bot`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as error:
+        print(f"hamlet-bot: config error: {error}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    try:
+        migrate(settings.database_url)
+        if command == "init":
+            return asyncio.run(_init(settings, args.year))
+        if command == "invite":
+            return asyncio.run(_invite(settings, args.role, args.name, args.unit))
+        if command == "members":
+            return asyncio.run(_members(settings))
+        if command == "console" or not settings.telegram.token:
+            if command != "console":
+                print(
+                    "No Telegram token configured ([telegram] token in config.toml or "
+                    "HAMLET_BOT_TOKEN): starting the offline console.",
+                    flush=True,
+                )
+            from bot.console import run_console
+
+            asyncio.run(run_console(settings))
+            return 0
+        return _run_polling(settings)
+    except PlanDataError as error:
+        print(f"hamlet-bot: plan error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"hamlet-bot: {error}", file=sys.stderr)
+        return 1
+
+
+def _run_polling(settings: Settings) -> int:
+    from bot.app import build_application
+
+    application = build_application(settings)
+    log.info("starting the bot (polling)")
+    application.run_polling()
+    return 0
+
+
+async def _commune(settings: Settings, session: object) -> Commune:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    return await ensure_commune(
+        session, settings.commune.name, settings.commune.timezone, settings.commune.hamlets
+    )
+
+
+async def _init(settings: Settings, year: int | None) -> int:
+    spec = read_plan_file(settings.plan_file)
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            result = await load_plan(session, commune, spec, year=year)
+    finally:
+        await engine.dispose()
+    plan = result.plan
+    source = f" (copied from the {spec.year} plan)" if plan.source_year else ""
+    state = "loaded" if result.created else "already loaded"
+    print(
+        f"Plan {plan.number} for {plan.year}{source} {state}: {len(spec.tasks)} tasks in "
+        f"{len(spec.areas)} areas; {result.tasks_created} created, "
+        f"{result.tasks_updated} updated."
+    )
+    return 0
+
+
+async def _invite(settings: Settings, role: str, name: str, unit: str | None) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            from models.tables import Plan
+
+            if (await session.exec(select(Plan).where(Plan.commune_id == commune.id))).first() is None:
+                await load_plan(session, commune, read_plan_file(settings.plan_file), year=utc_now().year)
+            issued = await create_member(
+                session,
+                commune,
+                role=parse_role(role),
+                name=name,
+                unit_text=unit,
+                now=utc_now(),
+                ttl=timedelta(days=settings.invite_days),
+            )
+    except DomainError as error:
+        print(f"hamlet-bot: {_cli_error(error)}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    username = settings.telegram.username or (
+        OFFLINE_BOT_USERNAME if not settings.telegram.token else "<bot username>"
+    )
+    where = f", {issued.unit.name}" if issued.unit else ""
+    expires = format_date(local(issued.expires_at, settings.commune.timezone).date())
+    print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where})")
+    print(f"Invite link (one use, expires {expires}): {invite_link(username, issued.code)}")
+    print(f"Code: {issued.code}")
+    return 0
+
+
+def _cli_error(error: DomainError) -> str:
+    if error.reason == "unknown_unit":
+        hint = f"; did you mean {error.detail!r}?" if error.detail else ""
+        return f"unknown unit or hamlet{hint}"
+    messages = {
+        "unknown_role": f"unknown role {error.detail!r} (chairman, office, officer, hamlet_head)",
+        "unit_required": "an officer needs --unit",
+        "hamlet_required": "a hamlet head needs --unit naming a hamlet (e.g. 'Ấp 3')",
+        "hamlet_not_allowed": "only a hamlet head belongs to a hamlet",
+        "bad_name": "--name must be 1 to 80 characters",
+    }
+    return messages.get(error.reason, str(error))
+
+
+async def _members(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            rows = await list_members(session, commune)
+    finally:
+        await engine.dispose()
+    if not rows:
+        print("No members yet. Add one with: hamlet-bot invite --role ROLE --name NAME")
+    for member, unit in rows:
+        linked = "linked" if member.telegram_user_id else "not linked"
+        where = f", {unit.name}" if unit else ""
+        print(f"#{member.id} {member.name} — {member.role}{where} — {linked}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The offline console: try the bot without Telegram.
+
+The real Application and handlers run against the offline Bot API; you type as a chosen
+member. Buttons are shown as numbered options: type the number to tap one. It reads plain
+lines, so a scripted demo can pipe its input in.
+"""
+
+import asyncio
+import html
+import re
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from sqlmodel import select
+
+from bot.app import build_application, start_application, stop_application
+from bot.offline import OfflineBotAPI
+from bot.phone import BotMessage, Phone
+from bot.services import services_of
+from bot.settings import Settings
+from models.db import transaction
+from models.members import create_member, redeem_invite
+from models.tables import Commune, Member, Role
+from models.textfold import fold
+
+STRANGER_ID = 555_000_001
+_DEMO_MEMBERS = [
+    (Role.CHAIRMAN, "Nguyễn Văn An", None),
+    (Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã"),
+    (Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã"),
+    (Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 1"),
+]
+_DEMO_ID_BASE = 900_000_000
+HELP = """Console commands (everything else is sent to the bot as typed text):
+  /as NAME      talk as that member (part of the name is enough; /as stranger: not a member)
+  /who          list the members you can talk as
+  /photo        send a photo        /file NAME   send a document   /location  share a location
+  /sticker      send a sticker      /quit        leave
+Type a button's number to tap it."""
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"</?(b|i|code|a)[^>]*>", "", text))
+
+
+class Console:
+    """Reads lines, sends them as the current member, prints what the bot answers."""
+
+    def __init__(self, settings: Settings, out: TextIO) -> None:
+        self.api = OfflineBotAPI()
+        self.application = build_application(settings, request=self.api)
+        self.out = out
+        self.phones: dict[int, Phone] = {}
+        self.members: list[Member] = []
+        self.current: Phone | None = None
+        self.current_name = ""
+        self.buttons: list[tuple[str, str, int]] = []
+
+    def say(self, text: str = "") -> None:
+        """Print a line of the console's own."""
+        print(text, file=self.out, flush=True)
+
+    async def start(self) -> None:
+        """Start the bot, make sure there are members to talk as, and pick the first."""
+        await start_application(self.application)
+        await self._ensure_demo_members()
+        self.say(HELP)
+        if self.members:
+            # Start as someone who reports: that is what most users of the bot do.
+            reporters = [m for m in self.members if m.role == Role.HAMLET_HEAD]
+            self._switch((reporters or self.members)[0])
+
+    async def stop(self) -> None:
+        """Shut the bot down."""
+        await stop_application(self.application)
+
+    async def _ensure_demo_members(self) -> None:
+        services = services_of(self.application)
+        async with transaction(services.sessions) as session:
+            commune = await session.get(Commune, services.commune_id)
+            assert commune is not None and commune.id is not None
+            statement = select(Member).where(Member.commune_id == commune.id)
+            members = list(await session.exec(statement))
+            if not members:
+                self.say("The database has no members yet: adding four demo members.")
+                for offset, (role, name, unit) in enumerate(_DEMO_MEMBERS, start=1):
+                    issued = await create_member(
+                        session, commune, role=role, name=name, unit_text=unit, now=services.now()
+                    )
+                    await redeem_invite(
+                        session,
+                        issued.code,
+                        telegram_user_id=_DEMO_ID_BASE + offset,
+                        chat_id=_DEMO_ID_BASE + offset,
+                        now=services.now() + timedelta(seconds=1),
+                    )
+                members = list(await session.exec(statement))
+        self.members = [m for m in members if m.telegram_user_id is not None]
+
+    def _switch(self, member: Member | None) -> None:
+        user_id = member.telegram_user_id if member else STRANGER_ID
+        assert user_id is not None
+        name = member.name if member else "stranger"
+        if user_id not in self.phones:
+            self.phones[user_id] = Phone(self.application, self.api, user_id, name)
+        self.current, self.current_name, self.buttons = self.phones[user_id], name, []
+        self.say(f"-- now talking as {name}")
+
+    def _who(self) -> None:
+        for member in self.members:
+            self.say(f"  {member.name} ({member.role})")
+        self.say("  stranger (not a member)")
+
+    def _show(self, messages: list[BotMessage]) -> None:
+        for message in messages:
+            if message.method == "editMessageText":
+                self.say("🤖 (edited)")
+            for line in _plain(message.text).split("\n"):
+                self.say(f"🤖 {line}" if line else "🤖")
+            if message.buttons:
+                self.buttons = []
+                for row in message.buttons:
+                    cells = []
+                    for label, data in row:
+                        self.buttons.append((label, data, message.message_id))
+                        cells.append(f"[{len(self.buttons)}] {label}")
+                    self.say("    " + "   ".join(cells))
+        if not messages:
+            self.say("🤖 (no answer)")
+
+    async def handle(self, line: str) -> bool:
+        """Act on one typed line; return False to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        command, _, argument = line.partition(" ")
+        phone = self.current
+        assert phone is not None
+        if command == "/quit":
+            return False
+        if command == "/as":
+            self._choose(argument)
+        elif command == "/who":
+            self._who()
+        elif command == "/photo":
+            self._show(await phone.send_photo())
+        elif command == "/file":
+            self._show(await phone.send_document(b"%PDF-1.4 demo", argument or "bao-cao.pdf"))
+        elif command == "/location":
+            self._show(await phone.send_location(10.3759, 105.4185))
+        elif command == "/sticker":
+            self._show(await phone.send_sticker())
+        elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            label, data, message_id = self.buttons[int(line) - 1]
+            self.say(f"(tap: {label})")
+            self._show(await phone.press(data, message_id))
+        else:
+            self._show(await phone.send(line))
+        return True
+
+    def _choose(self, name: str) -> None:
+        wanted = fold(name)
+        if wanted in ("stranger", "nguoi la"):
+            self._switch(None)
+            return
+        for member in self.members:
+            if wanted and wanted in fold(member.name):
+                self._switch(member)
+                return
+        self.say(f"-- no member matches {name!r}; /who lists them")
+
+    def prompt(self) -> str:
+        """The input prompt: who you are typing as."""
+        return f"[{self.current_name}] > "
+
+
+async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    """Run the console until /quit or the end of input."""
+    console = Console(settings, out)
+    await console.start()
+    try:
+        while True:
+            if stdin.isatty():
+                print(console.prompt(), end="", file=out, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if not stdin.isatty():
+                console.say(f"{console.prompt()}{line.rstrip()}")
+            if not await console.handle(line):
+                break
+    finally:
+        await console.stop()

@@ -1,0 +1,34 @@
+"""What handlers share for the life of the Application: settings, the database, the clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application, ContextTypes
+
+from bot.settings import Settings
+from models.clock import utc_now
+from models.db import SessionFactory
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    clock: Callable[[], datetime] = utc_now
+    commune_id: int | None = None
+    bot_username: str = ""
+
+    def now(self) -> datetime:
+        """The current time (UTC), from the injectable clock."""
+        return self.clock()
+
+
+def services_of(source: ContextTypes.DEFAULT_TYPE | Application) -> Services:  # type: ignore[type-arg]
+    """The Services an Application was built with."""
+    application = source if isinstance(source, Application) else source.application
+    services = application.bot_data["services"]
+    assert isinstance(services, Services)
+    return services

@@ -1,0 +1,175 @@
+"""Typed settings, loaded once from a TOML file and the environment, checked at start.
+
+Where the file is: ``--config PATH``, else ``$HAMLET_BOT_CONFIG``, else ``config.toml`` in
+the working directory if it exists, else the embedded defaults (SQLite under ``data/``, the
+seed plan, no token: the offline console). ``$HAMLET_BOT_TOKEN`` overrides the file's token.
+"""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.plan_data import BUNDLED_PLAN
+
+DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hamlet-bot.sqlite3"
+DEFAULT_HAMLETS = tuple(f"Ấp {n}" for n in range(1, 10))
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong. The message is one line that names the key."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str | None = None
+    base_url: str | None = None
+    username: str | None = None
+
+    @property
+    def base_file_url(self) -> str | None:
+        """The file-download URL that goes with ``base_url`` (``…/bot`` → ``…/file/bot``)."""
+        if self.base_url is None:
+            return None
+        root, _, last = self.base_url.rstrip("/").rpartition("/")
+        return f"{root}/file/{last}"
+
+    def __repr__(self) -> str:
+        # Never let the token reach a log line through a repr.
+        token = "set" if self.token else "none"
+        return f"TelegramSettings(token=<{token}>, base_url={self.base_url!r})"
+
+
+@dataclass(frozen=True)
+class CommuneSettings:
+    name: str = "Mỹ Hòa Hưng"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    hamlets: tuple[str, ...] = DEFAULT_HAMLETS
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    database_url: str = DEFAULT_DATABASE_URL
+    commune: CommuneSettings = field(default_factory=CommuneSettings)
+    plan_file: Path = BUNDLED_PLAN
+    evidence_dir: Path = Path("data/evidence")
+    invite_days: int = 7
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Load and check the settings.
+
+    Args:
+        path: the config file named on the command line, if any.
+        env: the environment (default ``os.environ``).
+
+    Raises:
+        SettingsError: the file named does not exist or is not TOML, or a value is wrong.
+    """
+    env = os.environ if env is None else env
+    chosen = path or (Path(env["HAMLET_BOT_CONFIG"]) if env.get("HAMLET_BOT_CONFIG") else None)
+    if chosen is not None and not chosen.is_file():
+        raise SettingsError(f"config file not found: {chosen}")
+    if chosen is None and DEFAULT_CONFIG.is_file():
+        chosen = DEFAULT_CONFIG
+    raw: dict[str, Any] = {}
+    if chosen is not None:
+        try:
+            raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{chosen} is not valid TOML: {exc}") from exc
+    return _from_mapping(raw, env)
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = raw.get(name, {})
+    if not isinstance(section, Mapping):
+        raise SettingsError(f"[{name}] must be a table")
+    return section
+
+
+def _text(section: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{where} must be a string")
+    return value.strip() or None
+
+
+def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    telegram = _section(raw, "telegram")
+    token = env.get("HAMLET_BOT_TOKEN", "").strip() or _text(telegram, "token", "[telegram] token")
+    if token is not None and not _TOKEN.match(token):
+        # Say what is wrong, never the value itself.
+        raise SettingsError("[telegram] token does not look like a bot token (123456:ABC…)")
+    base_url = _text(telegram, "base_url", "[telegram] base_url")
+    if base_url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", base_url):
+        raise SettingsError(f"[telegram] base_url must be an http(s) URL, got {base_url!r}")
+    username = _text(telegram, "username", "[telegram] username")
+    if username is not None and not _USERNAME.match(username.lstrip("@")):
+        raise SettingsError(f"[telegram] username is not a Telegram username: {username!r}")
+
+    database = _section(raw, "database")
+    url = database_url(_text(database, "url", "[database] url") or DEFAULT_DATABASE_URL)
+
+    commune = _section(raw, "commune")
+    name = _text(commune, "name", "[commune] name") or CommuneSettings.name
+    timezone = _text(commune, "timezone", "[commune] timezone") or CommuneSettings.timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"[commune] timezone is not a known timezone: {timezone!r}") from exc
+    hamlets = commune.get("hamlets", list(DEFAULT_HAMLETS))
+    if (
+        not isinstance(hamlets, list)
+        or not hamlets
+        or not all(isinstance(h, str) and h.strip() for h in hamlets)
+    ):
+        raise SettingsError("[commune] hamlets must be a non-empty list of names")
+    hamlet_names = tuple(" ".join(h.split()) for h in hamlets)
+    if len(set(hamlet_names)) != len(hamlet_names):
+        raise SettingsError("[commune] hamlets has the same name twice")
+
+    plan = _section(raw, "plan")
+    plan_file = Path(_text(plan, "file", "[plan] file") or BUNDLED_PLAN)
+    if not plan_file.is_file():
+        raise SettingsError(f"[plan] file not found: {plan_file}")
+    invite_days = _section(raw, "invites").get("valid_days", 7)
+    if not isinstance(invite_days, int) or not 1 <= invite_days <= 90:
+        raise SettingsError("[invites] valid_days must be a whole number of days from 1 to 90")
+    evidence = _text(_section(raw, "storage"), "evidence_dir", "[storage] evidence_dir")
+    return Settings(
+        telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
+        database_url=url,
+        commune=CommuneSettings(name, timezone, hamlet_names),
+        plan_file=plan_file,
+        evidence_dir=Path(evidence or "data/evidence"),
+        invite_days=invite_days,
+    )
+
+
+def database_url(url: str) -> str:
+    """Check a database URL and name its async driver (``postgresql://`` → asyncpg).
+
+    Raises:
+        SettingsError: not an SQLite or PostgreSQL URL.
+    """
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    raise SettingsError("[database] url must be an sqlite:// or postgresql:// URL")

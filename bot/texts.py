@@ -1,0 +1,184 @@
+"""Every Vietnamese text the bot says, in one place.
+
+Short, polite (anh/chị), one idea per message. Texts are HTML (the bot's default parse
+mode): anything that comes from a person or the data goes through ``esc``.
+"""
+
+from html import escape as esc
+
+from models.tables import Role, Status
+
+ROLE_LABELS = {
+    Role.CHAIRMAN: "Lãnh đạo UBND xã",
+    Role.OFFICE: "Văn phòng UBND xã",
+    Role.OFFICER: "Cán bộ phụ trách",
+    Role.HAMLET_HEAD: "Trưởng ấp",
+}
+
+STATUS_LABELS = {
+    Status.NOT_STARTED: "Chưa thực hiện",
+    Status.IN_PROGRESS: "Đang thực hiện",
+    Status.DONE: "Hoàn thành",
+    Status.BLOCKED: "Gặp khó khăn",
+}
+STATUS_ICONS = {
+    Status.NOT_STARTED: "⬜",
+    Status.IN_PROGRESS: "🔄",
+    Status.DONE: "✅",
+    Status.BLOCKED: "⚠️",
+}
+NOT_REPORTED_ICON = "▫️"
+
+# --- Access -------------------------------------------------------------------------------
+UNKNOWN_USER = (
+    "Xin chào! Anh/chị chưa được đăng ký dùng bot này.\n"
+    "Vui lòng liên hệ Văn phòng UBND xã để nhận đường link mời, rồi bấm vào link đó."
+)
+NOT_ALLOWED = "Chức năng này không dành cho vai trò của anh/chị. Gõ /help để xem các việc anh/chị làm được."
+SUMMARY_NOT_ALLOWED = "Chức năng tổng hợp dành cho lãnh đạo và Văn phòng UBND xã."
+ERROR = (
+    "Xin lỗi, đã có lỗi ngoài ý muốn (mã lỗi {error_id}).\n"
+    "Anh/chị vui lòng thử lại sau. Nếu vẫn lỗi, xin báo mã này cho Văn phòng UBND xã."
+)
+NO_PLAN = "Xã chưa có kế hoạch nào trên hệ thống. Văn phòng UBND xã cần nạp kế hoạch trước."
+
+# --- Onboarding ---------------------------------------------------------------------------
+WELCOME = "Chào anh/chị <b>{name}</b>!\nAnh/chị đã được đăng ký với vai trò <b>{role}</b>{unit}."
+WELCOME_NEXT = "Gõ /help để xem các việc anh/chị có thể làm."
+WELCOME_BACK = "Chào anh/chị {name}! Gõ /help để xem các việc anh/chị có thể làm."
+INVITE_ERRORS = {
+    "invite_invalid": (
+        "Mã mời không đúng. Anh/chị vui lòng kiểm tra lại đường link, "
+        "hoặc xin mã mới từ Văn phòng UBND xã."
+    ),
+    "invite_expired": "Mã mời đã hết hạn. Anh/chị vui lòng xin mã mới từ Văn phòng UBND xã.",
+    "invite_used": (
+        "Mã mời này đã được dùng rồi. Mỗi mã chỉ dùng được một lần; "
+        "anh/chị vui lòng xin mã mới từ Văn phòng UBND xã."
+    ),
+    "account_linked": "Tài khoản Telegram này đã được đăng ký cho {detail}.",
+}
+
+# --- Help, per role -----------------------------------------------------------------------
+HELP_HEADER = "<b>Anh/chị có thể dùng các lệnh sau:</b>"
+HELP_LINES = {
+    "report": "/baocao — báo cáo tiến độ một nhiệm vụ",
+    "quick": "/baocao 6.3 75 ghi chú — báo cáo nhanh trong một dòng",
+    "tasks": "/nhiemvu — các nhiệm vụ của anh/chị và tình trạng",
+    "summary": "/tonghop — tổng hợp toàn bộ kế hoạch",
+    "invite": "/moi — mời thêm thành viên",
+    "members": "/thanhvien — danh sách thành viên",
+    "cancel": "/huy — hủy việc đang làm dở",
+    "help": "/help — xem hướng dẫn này",
+}
+HELP_FOOTER = "Có thể gõ chữ không dấu, ví dụ: bao cao."
+COMMAND_DESCRIPTIONS = {
+    "baocao": "Báo cáo tiến độ",
+    "nhiemvu": "Nhiệm vụ của tôi",
+    "tonghop": "Tổng hợp kế hoạch",
+    "moi": "Mời thành viên",
+    "thanhvien": "Danh sách thành viên",
+    "huy": "Hủy việc đang làm",
+    "help": "Hướng dẫn",
+    "start": "Bắt đầu",
+}
+
+# --- Reporting ----------------------------------------------------------------------------
+NO_TASKS = "Anh/chị chưa được giao nhiệm vụ nào trong kế hoạch để báo cáo."
+NO_TASKS_LEADER = "Anh/chị không trực tiếp báo cáo nhiệm vụ. Gõ /tonghop để xem toàn bộ kế hoạch."
+PICK_TASK = "Chọn nhiệm vụ cần báo cáo (trang {page}/{pages}).\nBấm nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+PICK_TASK_HINT_PAGES = "Gõ <b>sau</b> hoặc <b>trước</b> để sang trang."
+ASK_STATUS = "Nhiệm vụ <b>{code}</b>: {title}\n\nTình trạng hiện nay thế nào?\n{options}"
+ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nBấm nút, hoặc gõ một số từ 0 đến 100."
+ASK_NOTE = "Anh/chị ghi chú ngắn về kết quả (gõ tin nhắn), hoặc bấm <b>Bỏ qua</b>."
+ASK_NOTE_BLOCKED = "Anh/chị cho biết khó khăn, vướng mắc là gì (gõ tin nhắn)."
+ASK_EVIDENCE = "Gửi ảnh, tệp hoặc vị trí làm minh chứng, hoặc bấm <b>Bỏ qua</b>."
+CONFIRM = (
+    "<b>Kiểm tra lại báo cáo:</b>\n"
+    "Nhiệm vụ: <b>{code}</b> {title}\n"
+    "Tình trạng: {status} — {percent}%\n"
+    "Ghi chú: {note}\n"
+    "Minh chứng: {evidence}\n\n"
+    "Bấm <b>Lưu</b> để gửi, hoặc gõ <b>lưu</b> / <b>hủy</b>."
+)
+NO_NOTE = "(không có)"
+EVIDENCE_LABELS = {"photo": "1 ảnh", "document": "1 tệp", "location": "vị trí", "": "(không có)"}
+SAVED = "✅ Đã lưu báo cáo nhiệm vụ <b>{code}</b> (lần {version}), lúc {time}.\nCảm ơn anh/chị!"
+SAVED_QUICK = "✅ Đã lưu: nhiệm vụ <b>{code}</b> — {status}, {percent}% (lần {version}), lúc {time}."
+CANCELLED = "Đã hủy. Chưa có gì được lưu."
+NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
+STEP_PASSED = "Bước này đã qua."
+SESSION_OVER = "Phiên báo cáo này đã kết thúc. Gõ /baocao để bắt đầu lại."
+OUT_OF_SCOPE = "Nhiệm vụ {code} không thuộc phạm vi báo cáo của anh/chị."
+UNKNOWN_TASK = "Không có nhiệm vụ <b>{code}</b> trong kế hoạch. Mã nhiệm vụ có dạng 6.3."
+BAD_TASK_ANSWER = "Anh/chị vui lòng bấm một nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+BAD_STATUS = "Anh/chị vui lòng bấm một nút, hoặc gõ số từ 1 đến 4 (ví dụ: 2 = Đang thực hiện)."
+BAD_PERCENT = "Phần trăm phải là một số từ 0 đến 100, ví dụ 75. Anh/chị vui lòng gõ lại."
+NOTE_TOO_LONG = "Ghi chú dài quá ({length} ký tự). Anh/chị vui lòng rút gọn dưới {limit} ký tự."
+NOTE_REQUIRED = "Khi gặp khó khăn, anh/chị cần ghi rõ vướng mắc để xã hỗ trợ. Vui lòng gõ vài chữ."
+BAD_EVIDENCE = "Anh/chị vui lòng gửi ảnh, tệp hoặc vị trí; hoặc gõ <b>bỏ qua</b>."
+BAD_CONFIRM = "Anh/chị vui lòng bấm <b>Lưu</b> hoặc <b>Hủy</b> (hoặc gõ lưu / hủy)."
+FILE_TOO_BIG = "Tệp lớn quá (tối đa 20 MB). Anh/chị vui lòng gửi tệp nhỏ hơn, hoặc chụp ảnh."
+TEXT_EXPECTED = "Ở bước này anh/chị vui lòng gõ chữ hoặc bấm nút."
+QUICK_USAGE = (
+    "Báo cáo nhanh: <b>/baocao mã phần-trăm ghi-chú</b>\n"
+    "Ví dụ: /baocao 6.3 75 đã nâng cấp đường ấp 2\n"
+    "Thay phần trăm bằng chữ <b>khó khăn</b> nếu gặp vướng mắc."
+)
+
+BUTTON_PREV = "◀ Trước"
+BUTTON_NEXT = "Sau ▶"
+BUTTON_CANCEL = "✖ Hủy"
+BUTTON_SKIP = "Bỏ qua"
+BUTTON_SAVE = "✅ Lưu"
+
+# --- Task list ----------------------------------------------------------------------------
+TASKS_HEADER = "<b>Nhiệm vụ của {unit}</b> ({count}):"
+TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
+
+# --- Summary ------------------------------------------------------------------------------
+SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · cập nhật {time}"
+SUMMARY_OVERALL = "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)"
+SUMMARY_AREA = "<b>{number}. {name}</b> — {total} NV\n{counts}"
+SUMMARY_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
+SUMMARY_MISSING_TITLE = "📭 <b>Chưa báo cáo {quarter}</b>"
+SUMMARY_MISSING_UNITS = "<b>Đơn vị ({count}):</b>"
+SUMMARY_MISSING_HAMLETS = "<b>Ấp ({count}):</b> {names}"
+SUMMARY_ALL_REPORTED = "📬 Tất cả đơn vị và ấp đã báo cáo {quarter}."
+SUMMARY_BLOCKED_TITLE = "⚠️ <b>Nhiệm vụ gặp khó khăn ({count})</b>"
+SUMMARY_BLOCKED_ITEM = "• <b>{code}</b> ({unit}): {note}"
+
+# --- Invites and members ------------------------------------------------------------------
+INVITE_USAGE = (
+    "Mời thành viên: <b>/moi vai-trò; họ tên; đơn vị hoặc ấp</b>\n"
+    "Vai trò: trưởng ấp, cán bộ, văn phòng, lãnh đạo.\n"
+    "Ví dụ: /moi trưởng ấp; Trần Văn Bình; Ấp 3"
+)
+INVITE_CREATED = (
+    "Đã tạo thành viên <b>{name}</b> ({role}{unit}).\n"
+    "Gửi đường link này cho anh/chị ấy (dùng một lần, hết hạn {expires}):\n{link}\n"
+    "Mã mời: <code>{code}</code>"
+)
+INVITE_ERRORS_OFFICE = {
+    "unknown_role": "Không rõ vai trò «{detail}». Dùng: trưởng ấp, cán bộ, văn phòng, lãnh đạo.",
+    "unknown_unit": "Không tìm thấy đơn vị hoặc ấp này.{hint}",
+    "unit_required": "Cán bộ phụ trách cần có đơn vị, ví dụ: /moi cán bộ; Lê Thị Hoa; Trạm Y tế xã",
+    "hamlet_required": "Trưởng ấp cần có tên ấp, ví dụ: /moi trưởng ấp; Trần Văn Bình; Ấp 3",
+    "hamlet_not_allowed": "Chỉ trưởng ấp mới gắn với một ấp.",
+    "bad_name": "Họ tên không hợp lệ (cần từ 1 đến 80 ký tự).",
+}
+UNKNOWN_UNIT_HINT = " Có phải anh/chị muốn nói «{nearest}»?"
+MEMBERS_HEADER = "<b>Thành viên ({count}):</b>"
+MEMBER_LINE = "{icon} {name} — {role}{unit}"
+
+# --- Anything else ------------------------------------------------------------------------
+UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh {command}. Gõ /help để xem các lệnh."
+NOT_UNDERSTOOD = "Tôi chưa hiểu ý anh/chị. Gõ /help để xem các lệnh, hoặc /baocao để báo cáo."
+UNSUPPORTED_MESSAGE = "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
+MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
+
+__all__ = ["esc"]
+BAD_BUTTON = "Nút này không còn hiệu lực. Gõ /baocao để bắt đầu lại."
+PHOTO_WITHOUT_REPORT = (
+    "Nếu đây là minh chứng, anh/chị gõ /baocao, chọn nhiệm vụ, rồi gửi ảnh ở bước minh chứng."
+)

@@ -1,0 +1,42 @@
+"""Telegram-facing handlers: parse an update, call the domain, render the reply.
+
+:func:`register_handlers` is the one place they are wired, top to bottom in the order PTB
+tries them (the first matching handler in a group wins).
+"""
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import invites, messages, onboarding, overview, reporting
+from handlers.errors import on_error
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Wire every handler. English names and Vietnamese aliases go to the same callback."""
+    commands = [
+        (["start"], onboarding.start),
+        (["help", "huongdan"], onboarding.help_command),
+        (["report", "baocao"], reporting.report_command),
+        (["cancel", "huy"], reporting.cancel_command),
+        (["tasks", "nhiemvu"], overview.tasks_command),
+        (["summary", "tonghop"], overview.summary_command),
+        (["invite", "moi"], invites.invite_command),
+        (["members", "thanhvien"], invites.members_command),
+    ]
+    for names, callback in commands:
+        application.add_handler(CommandHandler(names, callback))
+    application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
+    application.add_handler(CallbackQueryHandler(messages.on_stale_button))
+    # Order matters from here on: known commands are taken above, so any command left is
+    # unknown; text and media are answers to a report in progress or stray messages.
+    application.add_handler(MessageHandler(filters.COMMAND, messages.on_unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT, messages.on_text))
+    media = filters.PHOTO | filters.Document.ALL | filters.LOCATION
+    application.add_handler(MessageHandler(media, messages.on_media))
+    application.add_handler(MessageHandler(filters.ALL, messages.on_other))
+    application.add_error_handler(on_error)

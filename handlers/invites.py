@@ -1,0 +1,85 @@
+"""The office adds members from chat: /moi (invite) and /thanhvien (members)."""
+
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.texts import esc
+from handlers.context import Visit, members_only, reply
+from handlers.render import split_message
+from models.clock import format_date, local
+from models.errors import DomainError
+from models.members import IssuedInvite, create_member, list_members, parse_role
+from models.tables import Role
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """The link that opens the bot with ``/start <code>``."""
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def invite_message(issued: IssuedInvite, bot_username: str, timezone: str) -> str:
+    """What the office sees after creating a member."""
+    return texts.INVITE_CREATED.format(
+        name=esc(issued.member.name),
+        role=texts.ROLE_LABELS[Role(issued.member.role)],
+        unit=f" — {esc(issued.unit.name)}" if issued.unit else "",
+        expires=format_date(local(issued.expires_at, timezone).date()),
+        link=invite_link(bot_username, issued.code),
+        code=issued.code,
+    )
+
+
+@members_only({Role.OFFICE})
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/moi vai trò; họ tên; đơn vị — create a member and show their one-time link."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    _, _, rest = message.text.partition(" ")
+    parts = [part.strip() for part in rest.replace("|", ";").split(";")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        await reply(update, texts.INVITE_USAGE)
+        return
+    try:
+        issued = await create_member(
+            visit.session,
+            visit.commune,
+            role=parse_role(parts[0]),
+            name=parts[1],
+            unit_text=parts[2] if len(parts) > 2 and parts[2] else None,
+            now=visit.now,
+            ttl=timedelta(days=visit.services.settings.invite_days),
+        )
+    except DomainError as error:
+        hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
+        template = texts.INVITE_ERRORS_OFFICE[error.reason]
+        await reply(update, template.format(detail=esc(error.detail), hint=hint))
+        return
+    await reply(
+        update,
+        invite_message(issued, visit.services.bot_username, visit.commune.timezone),
+        disable_web_page_preview=True,
+    )
+
+
+@members_only({Role.OFFICE, Role.CHAIRMAN})
+async def members_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
+) -> None:
+    """/thanhvien: the commune's members and whether each has linked their account."""
+    rows = await list_members(visit.session, visit.commune)
+    lines = [texts.MEMBERS_HEADER.format(count=len(rows))]
+    for member, unit in rows:
+        lines.append(
+            texts.MEMBER_LINE.format(
+                icon="🟢" if member.telegram_user_id else "⚪",
+                name=esc(member.name),
+                role=texts.ROLE_LABELS[Role(member.role)],
+                unit=f", {esc(unit.name)}" if unit else "",
+            )
+        )
+    lines.append("\n🟢 đã kết nối · ⚪ chưa kết nối")
+    for part in split_message("\n".join(lines)):
+        await reply(update, part)

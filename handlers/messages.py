@@ -1,0 +1,89 @@
+"""Messages that are not commands: answers to the report in progress, typed words for
+commands ("bao cao"), and a friendly word for anything else."""
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.texts import esc
+from handlers import reporting
+from handlers.context import Visit, members_only, reply
+from handlers.menus import help_text
+from handlers.overview import show_summary, show_tasks
+from models.drafts import discard_draft, get_draft
+from models.reports import REPORTING_ROLES
+from models.tables import Role
+from models.textfold import fold
+
+MAX_TEXT_LENGTH = 2000
+_REPORT_WORDS = {"bao cao", "baocao", "report"}
+_SUMMARY_WORDS = {"tong hop", "tonghop", "summary"}
+_TASKS_WORDS = {"nhiem vu", "nhiemvu", "tasks"}
+_HELP_WORDS = {"tro giup", "huong dan", "help", "giup"}
+_CANCEL_WORDS = {"huy", "cancel", "huy bo"}
+
+
+@members_only()
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """Typed text: an answer to the current step, or a command said in words."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text
+    if len(text) > MAX_TEXT_LENGTH:
+        await reply(update, texts.MESSAGE_TOO_LONG)
+        return
+    words = fold(text)
+    draft = await get_draft(visit.session, visit.member)
+    if words in _CANCEL_WORDS:
+        dropped = await discard_draft(visit.session, visit.member)
+        await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
+    elif draft is not None:
+        await reporting.draft_text(update, visit, draft, text)
+    elif words in _REPORT_WORDS and visit.member.role in REPORTING_ROLES:
+        await reporting.start_report(update, visit, [])
+    elif words in _SUMMARY_WORDS:
+        if visit.member.role in (Role.CHAIRMAN, Role.OFFICE):
+            await show_summary(update, visit)
+        else:
+            await reply(update, texts.SUMMARY_NOT_ALLOWED)
+    elif words in _TASKS_WORDS:
+        await show_tasks(update, visit)
+    elif words in _HELP_WORDS:
+        await reply(update, help_text(Role(visit.member.role)))
+    else:
+        await reply(update, texts.NOT_UNDERSTOOD)
+
+
+@members_only()
+async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """A photo, document or location: evidence for the report in progress."""
+    draft = await get_draft(visit.session, visit.member)
+    if draft is None:
+        await reply(update, texts.PHOTO_WITHOUT_REPORT)
+        return
+    await reporting.draft_media(update, context, visit, draft)
+
+
+@members_only()
+async def on_unknown_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
+) -> None:
+    """A command the bot does not have."""
+    message = update.effective_message
+    command = (message.text or "/").split()[0] if message else "/"
+    await reply(update, texts.UNKNOWN_COMMAND.format(command=esc(command[:40])))
+
+
+@members_only()
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """Stickers, voice, contacts and the like."""
+    await reply(update, texts.UNSUPPORTED_MESSAGE)
+
+
+@members_only()
+async def on_stale_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
+) -> None:
+    """A button whose data the bot does not know (old, or forged)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.BAD_BUTTON)

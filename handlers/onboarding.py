@@ -1,0 +1,70 @@
+"""/start with an invite code, /start and /help for members."""
+
+import logging
+
+from telegram import BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.services import services_of
+from bot.texts import esc
+from handlers.context import Visit, members_only, reply
+from handlers.menus import commands_for, help_text
+from models.db import transaction
+from models.errors import DomainError
+from models.members import member_by_telegram_id, redeem_invite
+from models.tables import Member, Role, Unit
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [code]: link the account with an invite, or greet a member, or tell a stranger
+    how to get an invite (and nothing else)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    services = services_of(context)
+    code = (context.args or [""])[0].strip()
+    async with transaction(services.sessions) as session:
+        if not code:
+            member = await member_by_telegram_id(session, user.id)
+            if member is None or member.commune_id != services.commune_id:
+                await reply(update, texts.UNKNOWN_USER)
+            else:
+                await reply(update, texts.WELCOME_BACK.format(name=esc(member.name)))
+            return
+        try:
+            member = await redeem_invite(
+                session, code, telegram_user_id=user.id, chat_id=chat.id, now=services.now()
+            )
+        except DomainError as error:
+            await reply(update, texts.INVITE_ERRORS[error.reason].format(detail=esc(error.detail)))
+            return
+        unit = await session.get(Unit, member.unit_id) if member.unit_id else None
+    await reply(update, _welcome(member, unit))
+    await reply(update, texts.WELCOME_NEXT)
+    await _set_menu(context, chat.id, Role(member.role))
+
+
+def _welcome(member: Member, unit: Unit | None) -> str:
+    return texts.WELCOME.format(
+        name=esc(member.name),
+        role=texts.ROLE_LABELS[Role(member.role)],
+        unit=f" — {esc(unit.name)}" if unit else "",
+    )
+
+
+async def _set_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: Role) -> None:
+    try:
+        await context.bot.set_my_commands(commands_for(role), scope=BotCommandScopeChat(chat_id))
+    except TelegramError:
+        # A missing menu is cosmetic: /help still lists the commands.
+        log.warning("could not set the command menu for a chat", exc_info=True)
+
+
+@members_only()
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/help: what this member's role can do."""
+    await reply(update, help_text(Role(visit.member.role)))

@@ -1,0 +1,135 @@
+"""Turning domain data into short phone-sized messages and buttons."""
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.texts import esc
+from models.clock import format_datetime, quarter_label
+from models.summary import PlanSummary
+from models.tables import Report, Status, Task
+
+# Telegram's limit is 4096 characters; leave room for what clients add.
+MESSAGE_LIMIT = 3800
+
+
+def short_title(text: str, limit: int = 60) -> str:
+    """The start of a task's text, cut at a word, for a list line or a button."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split a long text into messages at line breaks, never inside a line that fits."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            parts.extend([current] if current else [])
+            parts.append(line[:limit])
+            current, line = "", line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def status_options() -> str:
+    """The numbered status list, for people who type rather than tap."""
+    return "\n".join(f"{n}. {texts.STATUS_LABELS[s]}" for n, s in enumerate(Status, start=1))
+
+
+def task_icon(report: Report | None) -> str:
+    """The icon of a unit's latest report on a task."""
+    return texts.STATUS_ICONS[Status(report.status)] if report else texts.NOT_REPORTED_ICON
+
+
+def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
+    """/summary as a few short messages: the areas, who has not reported, what is blocked."""
+    quarter = quarter_label(summary.quarter)
+    lines = [
+        texts.SUMMARY_TITLE.format(
+            number=esc(summary.plan_number),
+            year=summary.year,
+            quarter=quarter,
+            time=format_datetime(summary.as_of, timezone),
+        ),
+        texts.SUMMARY_OVERALL.format(
+            percent=summary.percent, done=summary.done, total=summary.total
+        ),
+    ]
+    for area in summary.areas:
+        counts = " · ".join(
+            f"{icon} {count}"
+            for icon, count in (
+                (texts.STATUS_ICONS[Status.DONE], area.done),
+                (texts.STATUS_ICONS[Status.IN_PROGRESS], area.in_progress),
+                (texts.STATUS_ICONS[Status.BLOCKED], area.blocked),
+                (texts.STATUS_ICONS[Status.NOT_STARTED], area.not_started),
+                (texts.NOT_REPORTED_ICON, area.not_reported),
+            )
+            if count
+        )
+        lines.append("")
+        lines.append(
+            texts.SUMMARY_AREA.format(
+                number=area.number, name=esc(area.name), total=area.total, counts=counts
+            )
+        )
+    lines += ["", texts.SUMMARY_LEGEND]
+    messages = split_message("\n".join(lines))
+
+    if summary.missing_units or summary.missing_hamlets:
+        missing = [texts.SUMMARY_MISSING_TITLE.format(quarter=quarter)]
+        if summary.missing_units:
+            missing.append(texts.SUMMARY_MISSING_UNITS.format(count=len(summary.missing_units)))
+            missing += [f"• {esc(name)}" for name in summary.missing_units]
+        if summary.missing_hamlets:
+            missing.append(
+                texts.SUMMARY_MISSING_HAMLETS.format(
+                    count=len(summary.missing_hamlets),
+                    names=esc(", ".join(summary.missing_hamlets)),
+                )
+            )
+        messages += split_message("\n".join(missing))
+    else:
+        messages.append(texts.SUMMARY_ALL_REPORTED.format(quarter=quarter))
+
+    if summary.blocked:
+        blocked = [texts.SUMMARY_BLOCKED_TITLE.format(count=len(summary.blocked))]
+        blocked += [
+            texts.SUMMARY_BLOCKED_ITEM.format(
+                code=item.task_code, unit=esc(item.unit_name), note=esc(short_title(item.note, 200))
+            )
+            for item in summary.blocked
+        ]
+        messages += split_message("\n".join(blocked))
+    return messages
+
+
+def task_lines(tasks: list[Task], latest: dict[int, Report]) -> list[str]:
+    """Tasks grouped by area, one short line each with the unit's latest status."""
+    lines: list[str] = []
+    area = None
+    for task in tasks:
+        if task.area_number != area:
+            area = task.area_number
+            lines.append("")
+        report = latest.get(task.id or 0)
+        percent = f" — {report.percent}%" if report else ""
+        lines.append(f"{task_icon(report)} <b>{task.code}</b> {esc(short_title(task.text, 48))}{percent}")
+    return lines

@@ -1,0 +1,46 @@
+"""A report half-entered, kept in the database so that a restart loses nothing."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Member, ReportDraft
+
+
+class Step(StrEnum):
+    """Where a report conversation stands: what the bot is waiting for."""
+
+    TASK = "task"
+    STATUS = "status"
+    PERCENT = "percent"
+    NOTE = "note"
+    EVIDENCE = "evidence"
+    CONFIRM = "confirm"
+
+
+async def get_draft(session: AsyncSession, member: Member) -> ReportDraft | None:
+    """The member's report in progress, if any."""
+    statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
+    return (await session.exec(statement)).first()
+
+
+async def start_draft(session: AsyncSession, member: Member, now: datetime) -> ReportDraft:
+    """Begin a new report, replacing any left half-done."""
+    await discard_draft(session, member)
+    assert member.id is not None
+    draft = ReportDraft(
+        commune_id=member.commune_id, member_id=member.id, step=Step.TASK, updated_at=now
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def discard_draft(session: AsyncSession, member: Member) -> bool:
+    """Drop the member's report in progress; say whether there was one."""
+    result = await session.exec(  # type: ignore[call-overload]
+        delete(ReportDraft).where(ReportDraft.member_id == member.id)  # type: ignore[arg-type]
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,171 @@
+"""Reading a plan data file (TOML, see ``data/``) into checked, normalised plain data.
+
+Pure: no database. :mod:`models.plan_loader` writes the result to the database.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from models.tables import Timeframe
+from models.textfold import fold
+from models.units import UnitCatalogue
+
+BUNDLED_PLAN = Path(__file__).resolve().parent.parent / "data" / "ke-hoach-965-KH-UBND-2023.toml"
+
+
+class PlanDataError(ValueError):
+    """The plan file is unreadable or says something that cannot be right."""
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    name: str
+    aliases: tuple[str, ...]
+    anti_corruption: bool = False
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    code: str
+    area_number: int
+    position: int
+    text: str
+    result: str
+    lead_text: str
+    coordinating_text: str
+    timeframe: Timeframe
+    timeframe_text: str
+    lead_units: tuple[str, ...]
+    coordinating_units: tuple[str, ...]
+    involves_hamlets: bool
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    number: int
+    name: str
+    tasks: tuple[TaskSpec, ...]
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    number: str
+    title: str
+    commune: str
+    year: int
+    issued: date | None
+    deadline_month: int
+    deadline_day: int
+    units: tuple[UnitSpec, ...]
+    areas: tuple[AreaSpec, ...]
+    catalogue: UnitCatalogue
+
+    @property
+    def tasks(self) -> list[TaskSpec]:
+        """All tasks in plan order."""
+        return [task for area in self.areas for task in area.tasks]
+
+
+def read_plan_file(path: Path = BUNDLED_PLAN) -> PlanSpec:
+    """Read and check a plan data file.
+
+    Raises:
+        PlanDataError: the file is missing, not TOML, lacks a key, or names a unit that its
+            ``[[units]]`` table does not know (the message names the task and the phrase).
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanDataError(f"cannot read the plan file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanDataError(f"the plan file {path} is not valid TOML: {exc}") from exc
+    try:
+        return _parse(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, PlanDataError):
+            raise
+        raise PlanDataError(f"the plan file {path} is malformed: {exc!r}") from exc
+
+
+def _parse(raw: dict[str, Any]) -> PlanSpec:
+    plan = raw["plan"]
+    units = tuple(
+        UnitSpec(u["name"], tuple(u.get("aliases", ())), bool(u.get("anti_corruption", False)))
+        for u in raw["units"]
+    )
+    catalogue = UnitCatalogue()
+    for unit in units:
+        catalogue.add_unit(unit.name, unit.aliases)
+    catalogue.add_hamlet_phrases(plan.get("hamlet_phrases", ["09 ấp"]))
+    catalogue.add_no_one_phrases(plan.get("no_one_phrases", []))
+    month, day = (int(part) for part in str(plan.get("report_deadline", "12-20")).split("-"))
+    areas = tuple(_parse_area(area, catalogue) for area in raw["areas"])
+    numbers = [area.number for area in areas]
+    if numbers != sorted(set(numbers)):
+        raise PlanDataError(f"area numbers must be unique and in order, got {numbers}")
+    return PlanSpec(
+        number=plan["number"],
+        title=plan["title"],
+        commune=plan["commune"],
+        year=int(plan["year"]),
+        issued=plan.get("issued"),
+        deadline_month=month,
+        deadline_day=day,
+        units=units,
+        areas=areas,
+        catalogue=catalogue,
+    )
+
+
+def _parse_area(raw: dict[str, Any], catalogue: UnitCatalogue) -> AreaSpec:
+    number = int(raw["number"])
+    tasks = tuple(
+        parse_task(catalogue, number, position, task)
+        for position, task in enumerate(raw.get("tasks", []), start=1)
+    )
+    return AreaSpec(number=number, name=str(raw["name"]).strip(), tasks=tasks)
+
+
+def parse_timeframe(text: str) -> Timeframe:
+    """ "Thường xuyên" is ongoing (reported each quarter); anything else is due by year end."""
+    return Timeframe.ONGOING if fold(text) == "thuong xuyen" else Timeframe.YEAR
+
+
+def parse_task(
+    catalogue: UnitCatalogue, area_number: int, position: int, raw: dict[str, Any]
+) -> TaskSpec:
+    """Check one task row and read its unit cells.
+
+    Raises:
+        PlanDataError: the row has no text, or its cells name an unknown unit.
+    """
+    code = f"{area_number}.{position}"
+    text = str(raw.get("text", "")).strip()
+    if not text:
+        raise PlanDataError(f"task {code}: the task text is empty")
+    lead = catalogue.parse_cell(str(raw.get("lead", "")))
+    coordinating = catalogue.parse_cell(str(raw.get("coordinating", "")))
+    for column, cell in (("lead", lead), ("coordinating", coordinating)):
+        for phrase in cell.unknown:
+            nearest = catalogue.nearest(phrase)
+            hint = f" (did you mean {nearest!r}?)" if nearest else ""
+            raise PlanDataError(f"task {code}, {column}: unknown unit {phrase!r}{hint}")
+    timeframe_text = str(raw.get("timeframe", "")).strip()
+    return TaskSpec(
+        code=code,
+        area_number=area_number,
+        position=position,
+        text=text,
+        result=str(raw.get("result", "")).strip(),
+        lead_text=str(raw.get("lead", "")).strip(),
+        coordinating_text=str(raw.get("coordinating", "")).strip(),
+        timeframe=parse_timeframe(timeframe_text),
+        timeframe_text=timeframe_text,
+        lead_units=lead.units,
+        # A unit that leads is not also listed as coordinating the same task.
+        coordinating_units=tuple(u for u in coordinating.units if u not in lead.units),
+        involves_hamlets=lead.hamlets or coordinating.hamlets,
+    )

@@ -1,0 +1,183 @@
+"""Progress reports: who may report on what, recording a report, the latest state."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.clock import quarter_of
+from models.errors import DomainError
+from models.plans import plan_tasks
+from models.tables import Member, Plan, Report, Role, Status, Task, TaskUnit, Unit, UnitKind
+
+MAX_NOTE_LENGTH = 1000
+REPORTING_ROLES = frozenset({Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a reporter attached: a photo or document (Telegram file id, with a downloaded
+    copy and its hash when the download worked) or a location (as text)."""
+
+    kind: str
+    file_id: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """A report as a person states it, before it is checked."""
+
+    status: Status
+    percent: int
+    note: str = ""
+    evidence: Evidence | None = None
+
+
+def status_for_percent(percent: int) -> Status:
+    """The status a bare percent implies (used by the one-line form)."""
+    if percent >= 100:
+        return Status.DONE
+    return Status.NOT_STARTED if percent <= 0 else Status.IN_PROGRESS
+
+
+async def member_unit(session: AsyncSession, member: Member) -> Unit | None:
+    """The unit or hamlet a member reports for."""
+    return await session.get(Unit, member.unit_id) if member.unit_id else None
+
+
+async def tasks_in_scope(session: AsyncSession, member: Member, plan: Plan) -> list[Task]:
+    """The tasks ``member`` may report on, in plan order: those their unit leads or
+    coordinates; for hamlet heads, those that involve the hamlets."""
+    unit = await member_unit(session, member)
+    if member.role not in REPORTING_ROLES or unit is None:
+        return []
+    if unit.kind == UnitKind.HAMLET:
+        return [task for task in await plan_tasks(session, plan) if task.involves_hamlets]
+    statement = (
+        select(Task)
+        .join(TaskUnit, col(TaskUnit.task_id) == col(Task.id))
+        .where(Task.plan_id == plan.id, TaskUnit.unit_id == unit.id)
+        .order_by(col(Task.area_number), col(Task.position))
+    )
+    return list(await session.exec(statement))
+
+
+async def can_report(session: AsyncSession, member: Member, task: Task) -> bool:
+    """Whether ``member`` may report on ``task`` (checked again on every write: a button's
+    data comes from the phone and can be forged)."""
+    unit = await member_unit(session, member)
+    if member.role not in REPORTING_ROLES or unit is None or task.commune_id != member.commune_id:
+        return False
+    if unit.kind == UnitKind.HAMLET:
+        return task.involves_hamlets
+    statement = select(TaskUnit).where(TaskUnit.task_id == task.id, TaskUnit.unit_id == unit.id)
+    return (await session.exec(statement)).first() is not None
+
+
+def check_input(report: ReportInput) -> ReportInput:
+    """Check a report's values; a done task is at 100%, a not-started one at 0%.
+
+    Raises:
+        DomainError: ``bad_percent`` or ``note_too_long``.
+    """
+    if not 0 <= report.percent <= 100:
+        raise DomainError("bad_percent", str(report.percent))
+    if len(report.note) > MAX_NOTE_LENGTH:
+        raise DomainError("note_too_long", str(len(report.note)))
+    percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(report.status, report.percent)
+    return ReportInput(report.status, percent, report.note.strip(), report.evidence)
+
+
+async def record_report(
+    session: AsyncSession,
+    *,
+    member: Member,
+    task: Task,
+    report: ReportInput,
+    now: datetime,
+    timezone: str,
+    entered_by: Member | None = None,
+) -> Report:
+    """Append a report on ``task`` for ``member``'s unit, as the next version.
+
+    Args:
+        member: who the report is for (their unit is the reporting unit).
+        entered_by: who typed it in, when not the member themself.
+
+    Raises:
+        DomainError: ``out_of_scope``, ``bad_percent``, ``note_too_long``.
+    """
+    if not await can_report(session, member, task):
+        raise DomainError("out_of_scope", task.code)
+    report = check_input(report)
+    assert member.id is not None and member.unit_id is not None and task.id is not None
+    evidence = report.evidence or Evidence(kind="")
+    for _attempt in range(3):
+        version = await _next_version(session, task.id, member.unit_id)
+        row = Report(
+            commune_id=member.commune_id,
+            plan_id=task.plan_id,
+            task_id=task.id,
+            unit_id=member.unit_id,
+            member_id=member.id,
+            entered_by_id=(entered_by or member).id or member.id,
+            version=version,
+            quarter=quarter_of(now, timezone),
+            created_at=now,
+            status=report.status,
+            percent=report.percent,
+            note=report.note,
+            evidence_kind=evidence.kind or None,
+            evidence_file_id=evidence.file_id,
+            evidence_path=evidence.path,
+            evidence_sha256=evidence.sha256,
+            evidence_text=evidence.text,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            # Another report on the same task and unit took this version; take the next.
+            continue
+        return row
+    raise DomainError("busy")
+
+
+async def _next_version(session: AsyncSession, task_id: int, unit_id: int) -> int:
+    statement = select(func.max(Report.version)).where(
+        Report.task_id == task_id, Report.unit_id == unit_id
+    )
+    latest = (await session.exec(statement)).one()
+    return (latest or 0) + 1
+
+
+async def latest_reports(session: AsyncSession, plan: Plan) -> dict[tuple[int, int], Report]:
+    """The latest version of every (task, unit) report in ``plan``."""
+    newest = (
+        select(Report.task_id, Report.unit_id, func.max(Report.version).label("version"))
+        .where(Report.plan_id == plan.id)
+        .group_by(col(Report.task_id), col(Report.unit_id))
+        .subquery()
+    )
+    statement = select(Report).join(
+        newest,
+        (col(Report.task_id) == newest.c.task_id)
+        & (col(Report.unit_id) == newest.c.unit_id)
+        & (col(Report.version) == newest.c.version),
+    )
+    return {(r.task_id, r.unit_id): r for r in await session.exec(statement)}
+
+
+async def report_history(session: AsyncSession, task: Task, unit_id: int) -> list[Report]:
+    """Every version reported on ``task`` by a unit, oldest first."""
+    statement = (
+        select(Report)
+        .where(Report.task_id == task.id, Report.unit_id == unit_id)
+        .order_by(col(Report.version))
+    )
+    return list(await session.exec(statement))

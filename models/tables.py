@@ -1,0 +1,206 @@
+"""The database tables. Every table carries its commune, so one database can hold many.
+
+Times are stored in UTC (see :func:`models.clock.as_utc` for reading them back: SQLite
+returns naive datetimes).
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    """What a member may do (see DESIGN.md, "People")."""
+
+    CHAIRMAN = "chairman"
+    OFFICE = "office"
+    OFFICER = "officer"
+    HAMLET_HEAD = "hamlet_head"
+
+
+class UnitKind(StrEnum):
+    """A unit of the commune, or one of its hamlets."""
+
+    UNIT = "unit"
+    HAMLET = "hamlet"
+
+
+class TaskRole(StrEnum):
+    """How a unit takes part in a task."""
+
+    LEAD = "lead"
+    COORDINATING = "coordinating"
+
+
+class Timeframe(StrEnum):
+    """When a task is due: by the year-end report, or reported every quarter."""
+
+    YEAR = "year"
+    ONGOING = "ongoing"
+
+
+class Status(StrEnum):
+    """The progress a report states."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+def _utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Commune(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    timezone: str
+
+
+class Unit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("commune_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    # The folded name for units, "hamlet-<n>" for hamlets: stable while the name is edited.
+    key: str
+    name: str
+    kind: str = Field(default=UnitKind.UNIT)
+    position: int = 0
+    anti_corruption: bool = False
+
+
+class UnitAlias(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("commune_id", "folded"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    folded: str
+
+
+class Plan(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("commune_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    year: int
+    number: str
+    title: str
+    # The year of the plan this one was copied from, when it was (the seed is 2023's).
+    source_year: int | None = None
+    issued: date | None = None
+    report_deadline: date
+
+
+class Area(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    number: int
+    name: str
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    area_id: int = Field(foreign_key="area.id")
+    code: str
+    area_number: int
+    position: int
+    text: str = Field(sa_type=Text)
+    result: str
+    lead_text: str
+    coordinating_text: str
+    timeframe: str = Field(default=Timeframe.YEAR)
+    timeframe_text: str
+    involves_hamlets: bool = False
+
+
+class TaskUnit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(default=TaskRole.LEAD)
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    name: str
+    role: str
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    # One Telegram account is one member, across every commune in the database.
+    telegram_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    linked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    # Only a hash is kept: a leaked database does not leak usable codes.
+    code_hash: str = Field(unique=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Report(SQLModel, table=True):
+    """One statement of progress. Append-only: a correction is a new version."""
+
+    __table_args__ = (UniqueConstraint("task_id", "unit_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    entered_by_id: int = Field(foreign_key="member.id")
+    version: int
+    quarter: str = Field(index=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+    status: str
+    percent: int
+    note: str = Field(default="", sa_type=Text)
+    evidence_kind: str | None = None
+    evidence_file_id: str | None = None
+    evidence_path: str | None = None
+    evidence_sha256: str | None = None
+    evidence_text: str | None = None
+
+
+class ReportDraft(SQLModel, table=True):
+    """A report half-entered: the state of one member's report conversation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    step: str
+    page: int = 0
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+    status: str | None = None
+    percent: int | None = None
+    note: str | None = Field(default=None, sa_type=Text)
+    evidence_kind: str | None = None
+    evidence_file_id: str | None = None
+    evidence_path: str | None = None
+    evidence_sha256: str | None = None
+    evidence_text: str | None = None
+    updated_at: datetime = Field(sa_column=_utc_column())

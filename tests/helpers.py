@@ -1,0 +1,63 @@
+"""Shared test helpers: a settable clock, the bot with its offline Bot API, members."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from telegram.ext import Application
+
+from bot.offline import OfflineBotAPI
+from bot.phone import Phone
+from bot.services import services_of
+from models.db import transaction
+from models.members import create_member
+from models.tables import Commune, Role
+
+# 10:00 in An Giang on 26/11/2026: the fourth quarter of 2026.
+DEFAULT_NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    now: datetime = DEFAULT_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class World:
+    """The real Application, the offline Bot API it talks to, and the clock it reads."""
+
+    app: Application  # type: ignore[type-arg]
+    api: OfflineBotAPI
+    clock: FakeClock
+    _next_user: int = field(default=700_000_001)
+
+    async def invite(self, role: Role, name: str, unit: str | None = None) -> str:
+        """Create a member the way the office does; return the invite code."""
+        services = services_of(self.app)
+        async with transaction(services.sessions) as session:
+            commune = await session.get(Commune, services.commune_id)
+            assert commune is not None
+            issued = await create_member(
+                session, commune, role=role, name=name, unit_text=unit, now=self.clock()
+            )
+        return issued.code
+
+    def phone(self, name: str = "Khách") -> Phone:
+        """A new phone (a Telegram account not yet known to the bot)."""
+        self._next_user += 1
+        return Phone(self.app, self.api, self._next_user, name)
+
+    async def member(self, role: Role, name: str, unit: str | None = None) -> Phone:
+        """A member who has opened their invite link: the phone they use."""
+        code = await self.invite(role, name, unit)
+        phone = self.phone(name)
+        said = await phone.send(f"/start {code}")
+        assert "đã được đăng ký" in said[0].text, said
+        return phone
