@@ -7,6 +7,7 @@ Tests, the CLI, the offline console, polling and webhook modes all call
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import select
 from telegram import BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
@@ -21,7 +22,6 @@ from models.db import create_engine, session_factory, transaction
 from models.plan_data import read_plan_file
 from models.plan_loader import ensure_commune, load_plan
 from models.tables import Commune, Plan
-from sqlmodel import select
 
 # Used when no token is configured: the offline Bot API accepts any well-formed token.
 OFFLINE_TOKEN = "1000000001:OFFLINE-console-token-not-for-telegram"
@@ -32,7 +32,7 @@ def build_application(
     request: BaseRequest | None = None,
     *,
     clock: Callable[[], datetime] = utc_now,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Build the bot.
 
     Args:
@@ -69,7 +69,8 @@ def build_application(
 
 async def prepare_commune(services: Services) -> Commune:
     """Set up the commune from the settings; on a database with no plan for it yet, load the
-    bundled plan as this year's plan, so that what a newcomer tries is live."""
+    bundled plan as this year's plan, so that what a newcomer tries is live.
+    """
     settings = services.settings
     async with transaction(services.sessions) as session:
         commune = await ensure_commune(
@@ -82,7 +83,7 @@ async def prepare_commune(services: Services) -> Commune:
     return commune
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: Application) -> None:
     services = services_of(application)
     commune = await prepare_commune(services)
     services.commune_id = commune.id
@@ -90,19 +91,20 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await application.bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault())
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: Application) -> None:
     await services_of(application).engine.dispose()
 
 
-async def start_application(application: Application) -> None:  # type: ignore[type-arg]
+async def start_application(application: Application) -> None:
     """Initialise an Application that is driven by hand (offline console, tests): what
-    ``run_polling`` does before it polls, post_init included."""
+    ``run_polling`` does before it polls, post_init included.
+    """
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
 
 
-async def stop_application(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_application(application: Application) -> None:
     """The counterpart of :func:`start_application`."""
     await application.shutdown()
     if application.post_shutdown is not None:

@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hamlet-bot`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # httpx logs every request URL, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -125,8 +127,12 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
             commune = await _commune(settings, session)
             from models.tables import Plan
 
-            if (await session.exec(select(Plan).where(Plan.commune_id == commune.id))).first() is None:
-                await load_plan(session, commune, read_plan_file(settings.plan_file), year=utc_now().year)
+            if (
+                await session.exec(select(Plan).where(Plan.commune_id == commune.id))
+            ).first() is None:
+                await load_plan(
+                    session, commune, read_plan_file(settings.plan_file), year=utc_now().year
+                )
             issued = await create_member(
                 session,
                 commune,

@@ -175,7 +175,9 @@ class Console:
         return f"[{self.current_name}] > "
 
 
-async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_console(
+    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
     """Run the console until /quit or the end of input."""
     console = Console(settings, out)
     await console.start()

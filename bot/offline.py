@@ -76,7 +76,7 @@ class OfflineBotAPI(BaseRequest):
             call
             for call in self.calls
             if call.method in _SENDS
-            and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
+            and (chat_id is None or int(str(call.params.get("chat_id", 0))) == chat_id)
         ]
 
     async def do_request(
@@ -96,13 +96,13 @@ class OfflineBotAPI(BaseRequest):
                 return 200, self.files[file_id]
             return 404, b"Not Found"
         api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
         self.calls.append(call)
         fault = self._take_fault(api_method)
         if fault is not None:
             return fault.status, _error(fault.status, fault.description, fault.retry_after)
-        if api_method in _SENDS and int(params.get("chat_id", 0)) in self.blocked_chats:
+        if api_method in _SENDS and int(str(params.get("chat_id", 0))) in self.blocked_chats:
             return 403, _error(403, "Forbidden: bot was blocked by the user")
         answer = getattr(self, f"_api_{api_method}", None)
         call.result = await answer(params) if answer else True

@@ -47,7 +47,7 @@ class Phone:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         api: OfflineBotAPI,
         user_id: int,
         first_name: str = "Người dùng",
@@ -71,7 +71,8 @@ class Phone:
 
     async def tap(self, label: str) -> list[BotMessage]:
         """Tap the button labelled ``label`` (or starting with it) on the latest message
-        that shows it."""
+        that shows it.
+        """
         for shown in reversed(list(self._shown.values())):
             for row in shown.buttons:
                 for text, data in row:
@@ -100,7 +101,9 @@ class Phone:
         }
         return await self._deliver({"callback_query": query})
 
-    async def send_photo(self, content: bytes = b"\xff\xd8photo", caption: str = "") -> list[BotMessage]:
+    async def send_photo(
+        self, content: bytes = b"\xff\xd8photo", caption: str = ""
+    ) -> list[BotMessage]:
         """Send a photo (Telegram sends several sizes; the bot should keep the largest)."""
         file_id = f"photo-{next(_update_ids)}"
         self.api.add_file(file_id, content)
@@ -112,7 +115,9 @@ class Phone:
             "height": 960,
             "file_size": len(content),
         }
-        return await self._deliver({"message": self._message(photo=[small, large], caption=caption)})
+        return await self._deliver(
+            {"message": self._message(photo=[small, large], caption=caption)}
+        )
 
     async def send_document(
         self, content: bytes, file_name: str, size: int | None = None
@@ -168,7 +173,8 @@ class Phone:
 
     def _collect(self, calls: list[ApiCall]) -> list[BotMessage]:
         """Apply the bot's sends and edits in this chat; return what it said (sends and
-        text edits, in order)."""
+        text edits, in order).
+        """
         said: list[BotMessage] = []
         for call in calls:
             if int(call.params.get("chat_id", 0) or 0) != self.user_id:

@@ -14,6 +14,8 @@ from models.db import SessionFactory
 
 @dataclass
 class Services:
+    """Shared by all handlers of one Application."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: SessionFactory
@@ -26,7 +28,7 @@ class Services:
         return self.clock()
 
 
-def services_of(source: ContextTypes.DEFAULT_TYPE | Application) -> Services:  # type: ignore[type-arg]
+def services_of(source: ContextTypes.DEFAULT_TYPE | Application) -> Services:
     """The Services an Application was built with."""
     application = source if isinstance(source, Application) else source.application
     services = application.bot_data["services"]

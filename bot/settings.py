@@ -29,6 +29,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class TelegramSettings:
+    """How to reach the Bot API."""
+
     token: str | None = None
     base_url: str | None = None
     username: str | None = None
@@ -49,6 +51,8 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class CommuneSettings:
+    """The commune this bot serves."""
+
     name: str = "Mỹ Hòa Hưng"
     timezone: str = "Asia/Ho_Chi_Minh"
     hamlets: tuple[str, ...] = DEFAULT_HAMLETS
@@ -56,6 +60,8 @@ class CommuneSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything configurable, checked."""
+
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     database_url: str = DEFAULT_DATABASE_URL
     commune: CommuneSettings = field(default_factory=CommuneSettings)

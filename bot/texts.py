@@ -34,7 +34,9 @@ UNKNOWN_USER = (
     "Xin chào! Anh/chị chưa được đăng ký dùng bot này.\n"
     "Vui lòng liên hệ Văn phòng UBND xã để nhận đường link mời, rồi bấm vào link đó."
 )
-NOT_ALLOWED = "Chức năng này không dành cho vai trò của anh/chị. Gõ /help để xem các việc anh/chị làm được."
+NOT_ALLOWED = (
+    "Chức năng này không dành cho vai trò của anh/chị. Gõ /help để xem các việc anh/chị làm được."
+)
 SUMMARY_NOT_ALLOWED = "Chức năng tổng hợp dành cho lãnh đạo và Văn phòng UBND xã."
 ERROR = (
     "Xin lỗi, đã có lỗi ngoài ý muốn (mã lỗi {error_id}).\n"
@@ -86,7 +88,10 @@ COMMAND_DESCRIPTIONS = {
 # --- Reporting ----------------------------------------------------------------------------
 NO_TASKS = "Anh/chị chưa được giao nhiệm vụ nào trong kế hoạch để báo cáo."
 NO_TASKS_LEADER = "Anh/chị không trực tiếp báo cáo nhiệm vụ. Gõ /tonghop để xem toàn bộ kế hoạch."
-PICK_TASK = "Chọn nhiệm vụ cần báo cáo (trang {page}/{pages}).\nBấm nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+PICK_TASK = (
+    "Chọn nhiệm vụ cần báo cáo (trang {page}/{pages}).\n"
+    "Bấm nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+)
 PICK_TASK_HINT_PAGES = "Gõ <b>sau</b> hoặc <b>trước</b> để sang trang."
 ASK_STATUS = "Nhiệm vụ <b>{code}</b>: {title}\n\nTình trạng hiện nay thế nào?\n{options}"
 ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nBấm nút, hoặc gõ một số từ 0 đến 100."
@@ -104,7 +109,9 @@ CONFIRM = (
 NO_NOTE = "(không có)"
 EVIDENCE_LABELS = {"photo": "1 ảnh", "document": "1 tệp", "location": "vị trí", "": "(không có)"}
 SAVED = "✅ Đã lưu báo cáo nhiệm vụ <b>{code}</b> (lần {version}), lúc {time}.\nCảm ơn anh/chị!"
-SAVED_QUICK = "✅ Đã lưu: nhiệm vụ <b>{code}</b> — {status}, {percent}% (lần {version}), lúc {time}."
+SAVED_QUICK = (
+    "✅ Đã lưu: nhiệm vụ <b>{code}</b> — {status}, {percent}% (lần {version}), lúc {time}."
+)
 CANCELLED = "Đã hủy. Chưa có gì được lưu."
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
 STEP_PASSED = "Bước này đã qua."
@@ -162,7 +169,9 @@ INVITE_CREATED = (
 INVITE_ERRORS_OFFICE = {
     "unknown_role": "Không rõ vai trò «{detail}». Dùng: trưởng ấp, cán bộ, văn phòng, lãnh đạo.",
     "unknown_unit": "Không tìm thấy đơn vị hoặc ấp này.{hint}",
-    "unit_required": "Cán bộ phụ trách cần có đơn vị, ví dụ: /moi cán bộ; Lê Thị Hoa; Trạm Y tế xã",
+    "unit_required": (
+        "Cán bộ phụ trách cần có đơn vị, ví dụ: /moi cán bộ; Lê Thị Hoa; Trạm Y tế xã"
+    ),
     "hamlet_required": "Trưởng ấp cần có tên ấp, ví dụ: /moi trưởng ấp; Trần Văn Bình; Ấp 3",
     "hamlet_not_allowed": "Chỉ trưởng ấp mới gắn với một ấp.",
     "bad_name": "Họ tên không hợp lệ (cần từ 1 đến 80 ký tự).",
@@ -174,7 +183,9 @@ MEMBER_LINE = "{icon} {name} — {role}{unit}"
 # --- Anything else ------------------------------------------------------------------------
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh {command}. Gõ /help để xem các lệnh."
 NOT_UNDERSTOOD = "Tôi chưa hiểu ý anh/chị. Gõ /help để xem các lệnh, hoặc /baocao để báo cáo."
-UNSUPPORTED_MESSAGE = "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
+UNSUPPORTED_MESSAGE = (
+    "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
+)
 MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
 
 __all__ = ["esc"]

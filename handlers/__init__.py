@@ -16,7 +16,7 @@ from handlers import invites, messages, onboarding, overview, reporting
 from handlers.errors import on_error
 
 
-def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(application: Application) -> None:
     """Wire every handler. English names and Vietnamese aliases go to the same callback."""
     commands = [
         (["start"], onboarding.start),

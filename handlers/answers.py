@@ -21,7 +21,7 @@ _PERCENT = re.compile(r"^\s*(\d{1,4})\s*%?\s*$")
 
 
 def parse_status(text: str) -> Status | None:
-    """ "2", "đang thực hiện", "dang" → in progress; None if it names no status."""
+    """Read a status: "2", "đang thực hiện" or "dang" is in progress; None if none."""
     folded = fold(text)
     return next((status for status, words in _STATUS_WORDS.items() if folded in words), None)
 
@@ -39,13 +39,13 @@ def parse_status_prefix(words: list[str]) -> tuple[Status | None, int]:
 
 
 def parse_percent(text: str) -> int | None:
-    """ "75", "75%" → 75; None if it is not a whole number (range is checked by the domain)."""
+    """Read a percent: "75" or "75%" is 75; None if not a whole number (range: the domain)."""
     match = _PERCENT.match(text)
     return int(match.group(1)) if match else None
 
 
 def parse_task_code(text: str) -> str | None:
-    """ "6.3", "6,3", " 6 . 3 " → "6.3"; None if it is not a task code."""
+    """Read a task code: "6.3", "6,3" or " 6 . 3 " is "6.3"; None if it is not one."""
     match = _TASK_CODE.match(text)
     return f"{int(match.group(1))}.{int(match.group(2))}" if match else None
 

@@ -5,9 +5,10 @@ Handlers are written as ``async def name(update, context, visit)`` and wrapped w
 """
 
 import functools
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -23,7 +24,8 @@ from models.tables import Commune, Member, Role
 @dataclass
 class Visit:
     """One update's view of the domain: a session (committed when the handler returns),
-    the commune, the member who sent it, and the time."""
+    the commune, the member who sent it, and the time.
+    """
 
     session: AsyncSession
     commune: Commune
@@ -33,7 +35,7 @@ class Visit:
 
 
 MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Visit], Awaitable[None]]
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:

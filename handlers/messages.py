@@ -1,5 +1,6 @@
 """Messages that are not commands: answers to the report in progress, typed words for
-commands ("bao cao"), and a friendly word for anything else."""
+commands ("bao cao"), and a friendly word for anything else.
+"""
 
 from telegram import Update
 from telegram.ext import ContextTypes

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start [code]: link the account with an invite, or greet a member, or tell a stranger
-    how to get an invite (and nothing else)."""
+    how to get an invite (and nothing else).
+    """
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return

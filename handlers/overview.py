@@ -41,7 +41,9 @@ async def show_tasks(update: Update, visit: Visit) -> None:
 
 
 @members_only({Role.CHAIRMAN, Role.OFFICE}, denied_text=texts.SUMMARY_NOT_ALLOWED)
-async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def summary_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
+) -> None:
     """/tonghop (/summary): the plan and the current quarter at a glance."""
     await show_summary(update, visit)
 

@@ -113,7 +113,9 @@ def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
         blocked = [texts.SUMMARY_BLOCKED_TITLE.format(count=len(summary.blocked))]
         blocked += [
             texts.SUMMARY_BLOCKED_ITEM.format(
-                code=item.task_code, unit=esc(item.unit_name), note=esc(short_title(item.note, 200))
+                code=item.task_code,
+                unit=esc(item.unit_name),
+                note=esc(short_title(item.note, 200)),
             )
             for item in summary.blocked
         ]
@@ -131,5 +133,7 @@ def task_lines(tasks: list[Task], latest: dict[int, Report]) -> list[str]:
             lines.append("")
         report = latest.get(task.id or 0)
         percent = f" — {report.percent}%" if report else ""
-        lines.append(f"{task_icon(report)} <b>{task.code}</b> {esc(short_title(task.text, 48))}{percent}")
+        lines.append(
+            f"{task_icon(report)} <b>{task.code}</b> {esc(short_title(task.text, 48))}{percent}"
+        )
     return lines

@@ -10,7 +10,7 @@ import logging
 import math
 from pathlib import Path
 
-from telegram import Message, Update
+from telegram import Document, Message, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -90,7 +90,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     """A tap on one of the report flow's buttons (callback data ``rp:<action>[:<value>]``)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, value = (query.data.split(":", 2) + [""])[:3]
+    _, action, value = [*query.data.split(":", 2), "", ""][:3]
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
         await query.answer(texts.SESSION_OVER)
@@ -117,7 +117,11 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     elif action == "pct":
         await _choose_percent(update, draft, _int(value))
     elif action == "skip":
-        await (_give_note(update, draft, None) if draft.step == Step.NOTE else _give_evidence(update, visit, draft, None))
+        await (
+            _give_note(update, draft, None)
+            if draft.step == Step.NOTE
+            else _give_evidence(update, visit, draft, None)
+        )
     elif action == "save":
         await _save(update, visit, draft)
     else:
@@ -143,7 +147,9 @@ async def draft_text(update: Update, visit: Visit, draft: ReportDraft, text: str
         await _choose_task(update, visit, draft, task, plan)
     elif draft.step == Step.STATUS:
         status = answers.parse_status(text)
-        await (_choose_status(update, draft, status) if status else reply(update, texts.BAD_STATUS))
+        await (
+            _choose_status(update, draft, status) if status else reply(update, texts.BAD_STATUS)
+        )
     elif draft.step == Step.PERCENT:
         await _choose_percent(update, draft, answers.parse_percent(text))
     elif draft.step == Step.NOTE:
@@ -176,6 +182,7 @@ async def draft_media(
         location = f"{message.location.latitude:.6f},{message.location.longitude:.6f}"
         await _give_evidence(update, visit, draft, Evidence(kind="location", text=location))
         return
+    attachment: PhotoSize | Document
     if message.photo:
         attachment, kind, suffix = message.photo[-1], "photo", ".jpg"
     elif message.document is not None:
@@ -299,7 +306,9 @@ async def _turn_page(
         await reply(update, text, reply_markup=markup)
 
 
-async def _choose_task_by_id(update: Update, visit: Visit, draft: ReportDraft, task_id: int) -> None:
+async def _choose_task_by_id(
+    update: Update, visit: Visit, draft: ReportDraft, task_id: int
+) -> None:
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
     plan = await current_plan(visit.session, visit.commune, visit.now.year)
     if task is None or task.plan_id != plan.id:
@@ -454,4 +463,3 @@ async def _drop_buttons(message: object) -> None:
             await message.edit_reply_markup(reply_markup=None)
         except TelegramError:
             log.debug("could not remove buttons", exc_info=True)
-

@@ -59,7 +59,8 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str) -> None:
     """Bring the schema at ``url`` up to date. Synchronous: call it outside an event loop
-    (or in a thread), since Alembic's async env runs a loop of its own."""
+    (or in a thread), since Alembic's async env runs a loop of its own.
+    """
     if is_sqlite(url):
         _make_sqlite_parent_dir(url)
     command.upgrade(alembic_config(url), "head")

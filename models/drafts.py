@@ -40,7 +40,7 @@ async def start_draft(session: AsyncSession, member: Member, now: datetime) -> R
 
 async def discard_draft(session: AsyncSession, member: Member) -> bool:
     """Drop the member's report in progress; say whether there was one."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         delete(ReportDraft).where(ReportDraft.member_id == member.id)  # type: ignore[arg-type]
     )
     return bool(result.rowcount)

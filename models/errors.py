@@ -1,5 +1,6 @@
 """Domain errors. Each carries a machine-readable ``reason`` that the chat layer turns into
-a Vietnamese message; the domain itself never speaks to users."""
+a Vietnamese message; the domain itself never speaks to users.
+"""
 
 
 class DomainError(Exception):

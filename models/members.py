@@ -154,7 +154,9 @@ async def redeem_invite(
     """
     if not code or len(code) > 64:
         raise DomainError("invite_invalid")
-    invite = (await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))).first()
+    invite = (
+        await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))
+    ).first()
     if invite is None:
         raise DomainError("invite_invalid")
     if invite.used_at is not None:
@@ -180,7 +182,9 @@ async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) ->
     return (await session.exec(statement)).first()
 
 
-async def list_members(session: AsyncSession, commune: Commune) -> list[tuple[Member, Unit | None]]:
+async def list_members(
+    session: AsyncSession, commune: Commune
+) -> list[tuple[Member, Unit | None]]:
     """The commune's members with their unit, by role then name."""
     rows = await session.exec(
         select(Member, Unit)

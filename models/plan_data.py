@@ -22,6 +22,8 @@ class PlanDataError(ValueError):
 
 @dataclass(frozen=True)
 class UnitSpec:
+    """A unit and its other spellings."""
+
     name: str
     aliases: tuple[str, ...]
     anti_corruption: bool = False
@@ -29,6 +31,8 @@ class UnitSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
+    """One task row, its unit cells read."""
+
     code: str
     area_number: int
     position: int
@@ -45,6 +49,8 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class AreaSpec:
+    """A PAPI area and its tasks."""
+
     number: int
     name: str
     tasks: tuple[TaskSpec, ...]
@@ -52,6 +58,8 @@ class AreaSpec:
 
 @dataclass(frozen=True)
 class PlanSpec:
+    """A whole plan as read from its data file."""
+
     number: str
     title: str
     commune: str
@@ -130,7 +138,7 @@ def _parse_area(raw: dict[str, Any], catalogue: UnitCatalogue) -> AreaSpec:
 
 
 def parse_timeframe(text: str) -> Timeframe:
-    """ "Thường xuyên" is ongoing (reported each quarter); anything else is due by year end."""
+    """Read a timeframe: "Thường xuyên" is ongoing (reported quarterly), else due by year end."""
     return Timeframe.ONGOING if fold(text) == "thuong xuyen" else Timeframe.YEAR
 
 

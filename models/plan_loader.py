@@ -1,10 +1,12 @@
 """Writing a plan to the database: the commune, its units and hamlets, the plan's areas and
 tasks. Every step is an upsert, so loading the same plan twice changes nothing and loading an
-edited plan updates it in place without touching a single report."""
+edited plan updates it in place without touching a single report.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +30,8 @@ async def ensure_commune(
     session: AsyncSession, name: str, timezone: str, hamlets: Sequence[str]
 ) -> Commune:
     """Find or create the commune, and make its hamlets match ``hamlets`` (by position, so
-    renaming "Ấp 1" to "Ấp Mỹ Thạnh" in the settings keeps its members and reports)."""
+    renaming "Ấp 1" to "Ấp Mỹ Thạnh" in the settings keeps its members and reports).
+    """
     commune = (await session.exec(select(Commune).where(Commune.name == name))).first()
     if commune is None:
         commune = Commune(name=name, timezone=timezone)
@@ -136,16 +139,14 @@ async def load_plan(
     for area_spec in spec.areas:
         area = areas.get(area_spec.number)
         if area is None:
-            area = Area(
-                commune_id=commune.id, plan_id=plan.id, number=area_spec.number, name=""
-            )
+            area = Area(commune_id=commune.id, plan_id=plan.id, number=area_spec.number, name="")
             session.add(area)
         area.name = area_spec.name
         await session.flush()
         assert area.id is not None
         for task_spec in area_spec.tasks:
             task = tasks.get(task_spec.code)
-            fields = {
+            fields: dict[str, Any] = {
                 "area_id": area.id,
                 "area_number": task_spec.area_number,
                 "position": task_spec.position,
@@ -182,19 +183,22 @@ async def _sync_task_units(
     for name in task_spec.coordinating_units:
         wanted.setdefault(unit_ids[name], TaskRole.COORDINATING)
     current = {
-        tu.unit_id: tu for tu in await session.exec(select(TaskUnit).where(TaskUnit.task_id == task_id))
+        tu.unit_id: tu
+        for tu in await session.exec(select(TaskUnit).where(TaskUnit.task_id == task_id))
     }
     stale = [unit_id for unit_id in current if unit_id not in wanted]
     if stale:
         await session.exec(
-            delete(TaskUnit).where(  # type: ignore[call-overload]
+            delete(TaskUnit).where(
                 col(TaskUnit.task_id) == task_id, col(TaskUnit.unit_id).in_(stale)
             )
         )
     for unit_id, role in wanted.items():
         link = current.get(unit_id)
         if link is None:
-            session.add(TaskUnit(commune_id=commune_id, task_id=task_id, unit_id=unit_id, role=role))
+            session.add(
+                TaskUnit(commune_id=commune_id, task_id=task_id, unit_id=unit_id, role=role)
+            )
         elif link.role != role:
             link.role = role
     await session.flush()

@@ -19,7 +19,8 @@ REPORTING_ROLES = frozenset({Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE})
 @dataclass(frozen=True)
 class Evidence:
     """What a reporter attached: a photo or document (Telegram file id, with a downloaded
-    copy and its hash when the download worked) or a location (as text)."""
+    copy and its hash when the download worked) or a location (as text).
+    """
 
     kind: str
     file_id: str | None = None
@@ -52,7 +53,8 @@ async def member_unit(session: AsyncSession, member: Member) -> Unit | None:
 
 async def tasks_in_scope(session: AsyncSession, member: Member, plan: Plan) -> list[Task]:
     """The tasks ``member`` may report on, in plan order: those their unit leads or
-    coordinates; for hamlet heads, those that involve the hamlets."""
+    coordinates; for hamlet heads, those that involve the hamlets.
+    """
     unit = await member_unit(session, member)
     if member.role not in REPORTING_ROLES or unit is None:
         return []
@@ -69,7 +71,8 @@ async def tasks_in_scope(session: AsyncSession, member: Member, plan: Plan) -> l
 
 async def can_report(session: AsyncSession, member: Member, task: Task) -> bool:
     """Whether ``member`` may report on ``task`` (checked again on every write: a button's
-    data comes from the phone and can be forged)."""
+    data comes from the phone and can be forged).
+    """
     unit = await member_unit(session, member)
     if member.role not in REPORTING_ROLES or unit is None or task.commune_id != member.commune_id:
         return False
@@ -106,7 +109,12 @@ async def record_report(
     """Append a report on ``task`` for ``member``'s unit, as the next version.
 
     Args:
+        session: the open session.
         member: who the report is for (their unit is the reporting unit).
+        task: the task reported on.
+        report: what the member states.
+        now: when (UTC); the quarter follows from it in ``timezone``.
+        timezone: the commune's timezone.
         entered_by: who typed it in, when not the member themself.
 
     Raises:

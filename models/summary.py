@@ -36,6 +36,8 @@ from models.tables import (
 
 @dataclass
 class AreaSummary:
+    """Task counts of one area."""
+
     number: int
     name: str
     total: int = 0
@@ -48,6 +50,8 @@ class AreaSummary:
 
 @dataclass(frozen=True)
 class BlockedItem:
+    """A unit that says a task is blocked, and why."""
+
     task_code: str
     unit_name: str
     note: str
@@ -55,6 +59,8 @@ class BlockedItem:
 
 @dataclass
 class PlanSummary:
+    """Where a plan stands."""
+
     plan_number: str
     year: int
     quarter: str
@@ -70,6 +76,8 @@ class PlanSummary:
 
 @dataclass(frozen=True)
 class TaskState:
+    """One task's status and percent."""
+
     status: Status | None
     percent: float
 
@@ -158,9 +166,7 @@ def compute_summary(
         missing_hamlets=[
             u.name
             for u in ordered
-            if u.kind == UnitKind.HAMLET
-            and hamlets_expected
-            and u.id not in reported_this_quarter
+            if u.kind == UnitKind.HAMLET and hamlets_expected and u.id not in reported_this_quarter
         ],
         blocked=blocked,
     )

@@ -50,7 +50,7 @@ class Status(StrEnum):
     BLOCKED = "blocked"
 
 
-def _utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc_column(nullable: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable)
 
 

@@ -39,7 +39,8 @@ class CellUnits:
 @dataclass
 class UnitCatalogue:
     """The known spellings of a commune's units, and the phrases for "every hamlet" and
-    "no one in particular"."""
+    "no one in particular".
+    """
 
     _phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
@@ -94,9 +95,7 @@ class UnitCatalogue:
         while i < len(tokens):
             target, length = self._match_at(tokens, i)
             if target is None:
-                if tokens[i] not in _CONNECTORS:
-                    pending.append(tokens[i])
-                elif pending:
+                if tokens[i] not in _CONNECTORS or pending:
                     pending.append(tokens[i])
                 i += 1
                 continue

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import SQLModel, text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import build_application, start_application, stop_application
 from bot.offline import OfflineBotAPI
@@ -17,8 +18,6 @@ from models.plan_data import PlanSpec, read_plan_file
 from models.plan_loader import ensure_commune, load_plan
 from models.tables import Commune
 from tests.helpers import FakeClock, World
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 @pytest.fixture(scope="session")

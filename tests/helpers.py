@@ -33,7 +33,7 @@ class FakeClock:
 class World:
     """The real Application, the offline Bot API it talks to, and the clock it reads."""
 
-    app: Application  # type: ignore[type-arg]
+    app: Application
     api: OfflineBotAPI
     clock: FakeClock
     _next_user: int = field(default=700_000_001)

@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both make their own
+# virtual environment on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck check init clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hamlet-bot run
+
+init: $(STAMP)
+	$(BIN)/hamlet-bot init
+
+# TEST_DATABASE_URL (e.g. postgresql://user@127.0.0.1:5432/hamlet_test) runs the same
+# suite on another database; unset, it runs on a fresh SQLite file.
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy bot handlers models tests bench
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""The composition root: settings, the Application factory, the CLI, texts, the console."""

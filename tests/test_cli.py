@@ -1,0 +1,100 @@
+"""The hamlet-bot command line and the offline console, as a newcomer runs them."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import run_console
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hamlet_bot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        # The CLI runs in its own process on its own SQLite file, whatever the suite's engine.
+        db = tmp_path / "cli.sqlite3"
+        config.write_text(f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMLET_BOT")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_init_is_idempotent_and_loads_another_year(tmp_path: Path) -> None:
+    first = hamlet_bot(tmp_path, "init")
+    assert first.returncode == 0, first.stderr
+    assert "Plan 965/KH-UBND for 2023 loaded: 46 tasks in 8 areas; 46 created" in first.stdout
+    again = hamlet_bot(tmp_path, "init")
+    assert "already loaded" in again.stdout and "0 created, 0 updated" in again.stdout
+    other = hamlet_bot(tmp_path, "init", "--year", "2027")
+    assert "for 2027 (copied from the 2023 plan) loaded" in other.stdout
+
+
+def test_invite_prints_a_link_and_members_lists_it(tmp_path: Path) -> None:
+    result = hamlet_bot(
+        tmp_path, "invite", "--role", "officer", "--name", "Lê Văn Cường", "--unit", "tram y te"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(officer, Trạm Y tế xã)" in result.stdout
+    assert "https://t.me/HamletOfflineBot?start=" in result.stdout
+    members = hamlet_bot(tmp_path, "members")
+    assert "Lê Văn Cường — officer, Trạm Y tế xã — not linked" in members.stdout
+
+
+def test_invite_with_an_unknown_unit_suggests_one(tmp_path: Path) -> None:
+    result = hamlet_bot(
+        tmp_path, "invite", "--role", "officer", "--name", "X", "--unit", "Tram y te xa xa"
+    )
+    assert result.returncode == 2
+    assert "did you mean 'Trạm Y tế xã'" in result.stderr
+
+
+def test_a_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[telegram]\ntoken = "oops-secret"\n', encoding="utf-8")
+    result = hamlet_bot(tmp_path, "run")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "[telegram] token" in result.stderr and "oops-secret" not in result.stderr
+
+
+def test_run_without_a_token_says_so_and_starts_the_console(tmp_path: Path) -> None:
+    result = hamlet_bot(tmp_path, "run", stdin="/help\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("No Telegram token configured")
+    assert "/baocao — báo cáo tiến độ một nhiệm vụ" in result.stdout
+
+
+@pytest.mark.e2e
+async def test_console_story_with_piped_input(settings: Settings) -> None:
+    script = "\n".join(
+        [
+            "/baocao", "1", "2", "3", "Đã họp dân ấp 1", "/location", "1",
+            "/as Bình", "/tonghop", "/as stranger", "/nhiemvu", "/quit",
+        ]
+    )  # fmt: skip
+    out = io.StringIO()
+    await run_console(settings, stdin=io.StringIO(script + "\n"), out=out)
+    text = out.getvalue()
+    assert "adding four demo members" in text
+    assert "-- now talking as Phạm Thị Dung" in text
+    assert "(tap: 2.1 · Thực hiện đúng quy định…)" in text
+    assert "🤖 Minh chứng: vị trí" in text
+    assert "✅ Đã lưu báo cáo nhiệm vụ 2.1 (lần 1)" in text
+    assert "🤖 Hoàn thành chung: 0% (0/46 nhiệm vụ xong)" in text
+    stranger = text.split("-- now talking as stranger", 1)[1]
+    assert "Xin chào! Anh/chị chưa được đăng ký dùng bot này." in stranger
+    assert "Nhiệm vụ" not in stranger
