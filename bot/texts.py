@@ -59,6 +59,7 @@ INVITE_ERRORS = {
         "anh/chị vui lòng xin mã mới từ Văn phòng UBND xã."
     ),
     "account_linked": "Tài khoản Telegram này đã được đăng ký cho {detail}.",
+    "already_linked": "Chào anh/chị {detail}! Gõ /help để xem các việc anh/chị có thể làm.",
 }
 
 # --- Help, per role -----------------------------------------------------------------------
@@ -73,7 +74,7 @@ HELP_LINES = {
     "cancel": "/huy — hủy việc đang làm dở",
     "help": "/help — xem hướng dẫn này",
 }
-HELP_FOOTER = "Có thể gõ chữ không dấu, ví dụ: bao cao."
+HELP_FOOTER = "Gõ lệnh có dấu hay không dấu đều được."
 COMMAND_DESCRIPTIONS = {
     "baocao": "Báo cáo tiến độ",
     "nhiemvu": "Nhiệm vụ của tôi",
@@ -186,6 +187,7 @@ NOT_UNDERSTOOD = "Tôi chưa hiểu ý anh/chị. Gõ /help để xem các lện
 UNSUPPORTED_MESSAGE = (
     "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
 )
+EDITS_IGNORED = "Bot không đọc tin nhắn đã sửa. Anh/chị vui lòng gửi tin nhắn mới."
 MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
 
 __all__ = ["esc"]

@@ -28,15 +28,18 @@ def register_handlers(application: Application) -> None:
         (["invite", "moi"], invites.invite_command),
         (["members", "thanhvien"], invites.members_command),
     ]
+    # Only new messages: an edit of an earlier answer must not answer the current step.
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.on_edited))
     for names, callback in commands:
-        application.add_handler(CommandHandler(names, callback))
+        application.add_handler(CommandHandler(names, callback, filters=new))
     application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
     application.add_handler(CallbackQueryHandler(messages.on_stale_button))
     # Order matters from here on: known commands are taken above, so any command left is
     # unknown; text and media are answers to a report in progress or stray messages.
-    application.add_handler(MessageHandler(filters.COMMAND, messages.on_unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT, messages.on_text))
+    application.add_handler(MessageHandler(new & filters.COMMAND, messages.on_unknown_command))
+    application.add_handler(MessageHandler(new & filters.TEXT, messages.on_text))
     media = filters.PHOTO | filters.Document.ALL | filters.LOCATION
-    application.add_handler(MessageHandler(media, messages.on_media))
-    application.add_handler(MessageHandler(filters.ALL, messages.on_other))
+    application.add_handler(MessageHandler(new & media, messages.on_media))
+    application.add_handler(MessageHandler(new, messages.on_other))
     application.add_error_handler(on_error)

@@ -77,7 +77,10 @@ async def members_command(
                 icon="🟢" if member.telegram_user_id else "⚪",
                 name=esc(member.name),
                 role=texts.ROLE_LABELS[Role(member.role)],
-                unit=f", {esc(unit.name)}" if unit else "",
+                # An office clerk's unit is usually the office itself: say it once.
+                unit=f", {esc(unit.name)}"
+                if unit and unit.name != texts.ROLE_LABELS[Role(member.role)]
+                else "",
             )
         )
     lines.append("\n🟢 đã kết nối · ⚪ chưa kết nối")

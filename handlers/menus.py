@@ -6,13 +6,13 @@ from bot import texts
 from models.tables import Role
 
 _HELP_KEYS = {
-    Role.CHAIRMAN: ["summary", "help"],
+    Role.CHAIRMAN: ["summary", "members", "help"],
     Role.OFFICE: ["summary", "report", "tasks", "invite", "members", "cancel", "help"],
     Role.OFFICER: ["report", "quick", "tasks", "cancel", "help"],
     Role.HAMLET_HEAD: ["report", "quick", "tasks", "cancel", "help"],
 }
 _MENU = {
-    Role.CHAIRMAN: ["tonghop", "help"],
+    Role.CHAIRMAN: ["tonghop", "thanhvien", "help"],
     Role.OFFICE: ["tonghop", "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help"],
     Role.OFFICER: ["baocao", "nhiemvu", "huy", "help"],
     Role.HAMLET_HEAD: ["baocao", "nhiemvu", "huy", "help"],

@@ -40,8 +40,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
         await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
     elif draft is not None:
         await reporting.draft_text(update, visit, draft, text)
-    elif words in _REPORT_WORDS and visit.member.role in REPORTING_ROLES:
-        await reporting.start_report(update, visit, [])
+    elif words in _REPORT_WORDS:
+        if visit.member.role in REPORTING_ROLES:
+            await reporting.start_report(update, visit, [])
+        else:
+            await reply(update, texts.NOT_ALLOWED)
     elif words in _SUMMARY_WORDS:
         if visit.member.role in (Role.CHAIRMAN, Role.OFFICE):
             await show_summary(update, visit)
@@ -73,6 +76,12 @@ async def on_unknown_command(
     message = update.effective_message
     command = (message.text or "/").split()[0] if message else "/"
     await reply(update, texts.UNKNOWN_COMMAND.format(command=esc(command[:40])))
+
+
+@members_only()
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """An edit of an earlier message: the bot answers new messages only, so say so."""
+    await reply(update, texts.EDITS_IGNORED)
 
 
 @members_only()

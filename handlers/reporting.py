@@ -20,7 +20,7 @@ from handlers import answers
 from handlers.context import Visit, members_only, reply
 from handlers.render import keyboard, short_title, status_options
 from models.clock import format_datetime
-from models.drafts import Step, discard_draft, get_draft, start_draft
+from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
 from models.errors import DomainError
 from models.evidence import store_evidence
 from models.plans import current_plan, task_by_code
@@ -89,8 +89,8 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """A tap on one of the report flow's buttons (callback data ``rp:<action>[:<value>]``)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, action, value = [*query.data.split(":", 2), "", ""][:3]
+    assert query is not None
+    _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
         await query.answer(texts.SESSION_OVER)
@@ -109,7 +109,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     if action == "page":
         await _turn_page(update, visit, draft, _int(value), edit=query.message)
         return
-    await _drop_buttons(query.message)
+    step = draft.step
     if action == "task":
         await _choose_task_by_id(update, visit, draft, _int(value))
     elif action == "status" and value in Status.__members__.values():
@@ -126,6 +126,10 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
         await _save(update, visit, draft)
     else:
         await reply(update, texts.BAD_BUTTON)
+    if draft.step != step or action == "save":
+        # Answered: take the buttons off so the prompt cannot be tapped twice. A refused
+        # tap leaves them, so the person can still choose.
+        await _drop_buttons(query.message)
 
 
 async def draft_text(update: Update, visit: Visit, draft: ReportDraft, text: str) -> None:
@@ -415,6 +419,9 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
             sha256=draft.evidence_sha256,
             text=draft.evidence_text,
         )
+    if not await claim_draft(visit.session, draft):
+        await reply(update, texts.SESSION_OVER)
+        return
     try:
         report = await record_report(
             visit.session,
@@ -425,10 +432,8 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
             timezone=visit.commune.timezone,
         )
     except DomainError as error:
-        await discard_draft(visit.session, visit.member)
         await reply(update, _input_error(error))
         return
-    await discard_draft(visit.session, visit.member)
     await reply(
         update,
         texts.SAVED.format(

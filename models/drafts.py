@@ -38,6 +38,17 @@ async def start_draft(session: AsyncSession, member: Member, now: datetime) -> R
     return draft
 
 
+async def claim_draft(session: AsyncSession, draft: ReportDraft) -> bool:
+    """Take a draft for saving: delete it, and say whether this session was the one that did.
+
+    Two instances handling the same "save" at once both read the draft; only one deletes it
+    (the other's DELETE waits for the row lock, then finds nothing), so only one saves.
+    """
+    statement = delete(ReportDraft).where(ReportDraft.id == draft.id)  # type: ignore[arg-type]
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
 async def discard_draft(session: AsyncSession, member: Member) -> bool:
     """Drop the member's report in progress; say whether there was one."""
     result = await session.exec(

@@ -150,7 +150,8 @@ async def redeem_invite(
 
     Raises:
         DomainError: ``invite_invalid`` (no such code), ``invite_expired``, ``invite_used``,
-            ``account_linked`` (this account is already another member; detail is the name).
+            ``account_linked`` (this account is already another member; detail is the name),
+            ``already_linked`` (this code was used by this same account; detail is the name).
     """
     if not code or len(code) > 64:
         raise DomainError("invite_invalid")
@@ -160,6 +161,10 @@ async def redeem_invite(
     if invite is None:
         raise DomainError("invite_invalid")
     if invite.used_at is not None:
+        owner = await session.get(Member, invite.member_id)
+        if owner is not None and owner.telegram_user_id == telegram_user_id:
+            # People tap the link in their chat history again: they are already in.
+            raise DomainError("already_linked", owner.name)
         raise DomainError("invite_used")
     if as_utc(invite.expires_at) <= now:
         raise DomainError("invite_expired")

@@ -488,3 +488,30 @@ async def test_members_list_is_for_the_office_and_leaders(world: World) -> None:
     said = await head.send("/thanhvien")
     assert len(said) == 1 and "không dành cho vai trò" in said[0].text
     assert "Lê Thị Hoa" not in said[0].text
+
+
+async def test_a_member_who_opens_their_invite_link_again_is_welcomed_back(world: World) -> None:
+    code = await world.invite(Role.OFFICER, "Lê Thị Hoa", "Trạm Y tế xã")
+    phone = world.phone("Hoa")
+    said = await phone.send(f"/start {code}")
+    assert "đã được đăng ký" in said[0].text
+
+    # People tap the link in their chat history again; they are already in.
+    said = await phone.send(f"/start {code}")
+    assert len(said) == 1, said
+    assert "Lê Thị Hoa" in said[0].text, said
+    assert "xin mã mới" not in said[0].text, said
+    linked = await member_of(world, phone)
+    assert linked is not None and linked.name == "Lê Thị Hoa"
+
+
+async def test_a_leader_typing_bao_cao_gets_the_same_answer_as_the_command(world: World) -> None:
+    chairman = await world.member(Role.CHAIRMAN, "Nguyễn Văn An")
+
+    command = await chairman.send("/baocao")
+    typed = await chairman.send("bao cao")
+    assert len(typed) == 1, typed
+    # Not "I did not understand ... type /baocao to report": /baocao is not theirs.
+    assert "/baocao để báo cáo" not in typed[0].text
+    assert typed[0].text == command[0].text
+    assert await drafts(world) == []

@@ -3,14 +3,20 @@ change nothing. Bad numbers, media where text is expected, stickers, unknown com
 long texts, a difficulty without a note, huge files, stale buttons, a double save, and an
 error inside a handler (an id, never a traceback)."""
 
+import asyncio
 import logging
 import re
+import time
 
 import pytest
 from sqlmodel import select
+from telegram import Update
 
+from bot.app import build_application, start_application, stop_application
+from bot.offline import OfflineBotAPI
 from bot.phone import BotMessage, Phone
 from bot.services import services_of
+from bot.settings import Settings
 from models.db import transaction
 from models.tables import Member, Report, ReportDraft, Role, Task
 from tests.helpers import World
@@ -277,6 +283,53 @@ async def test_text_at_the_evidence_step_is_not_taken_as_evidence(world: World) 
     assert await draft_state(world, officer) == before
 
 
+async def edit_message(world: World, phone: Phone, text: str) -> list[str]:
+    """The person edits a message they sent earlier to read ``text``; return what the bot
+    sent to their chat in answer."""
+    now = int(time.time())
+    edited = {
+        "message_id": world.api.next_message_id(),
+        "date": now - 60,
+        "edit_date": now,
+        "chat": {"id": phone.user_id, "type": "private", "first_name": phone.first_name},
+        "from": {"id": phone.user_id, "is_bot": False, "first_name": phone.first_name},
+        "text": text,
+    }
+    before = len(world.api.calls)
+    update = Update.de_json(
+        {"update_id": 900_000 + now % 1000, "edited_message": edited}, world.app.bot
+    )
+    await world.app.process_update(update)
+    return [
+        str(call.params.get("text") or "")
+        for call in world.api.calls[before:]
+        if call.method == "sendMessage" and int(call.params["chat_id"]) == phone.user_id
+    ]
+
+
+async def test_editing_an_earlier_answer_does_not_answer_the_current_step(world: World) -> None:
+    # At the percent step the officer types "5", then corrects that message to "50". By then
+    # the bot asks for a note: the edit must not become the note (nor change the percent
+    # silently).
+    officer = await officer_at(world, "percent")
+    said = await officer.send("5")
+    assert "ghi chú" in said[0].text
+    before = await draft_state(world, officer)
+    assert before[:4] == ("note", before[1], "in_progress", 5)
+
+    answers = await edit_message(world, officer, "50")
+    assert all("mã lỗi" not in text for text in answers), answers
+    assert all("minh chứng" not in text for text in answers), answers
+    assert await draft_state(world, officer) == before
+
+    # An edit to "lưu" at the confirm step does not save either.
+    for answer in ("Ghi chú", "bo qua"):
+        await officer.send(answer)
+    answers = await edit_message(world, officer, "luu")
+    assert all("Đã lưu" not in text for text in answers), answers
+    assert await all_reports(world) == []
+
+
 # --- Stale buttons and double saves ---------------------------------------------------------
 
 
@@ -286,9 +339,8 @@ async def test_a_button_of_a_step_already_answered_changes_nothing(world: World)
     task_list = said[0]
     said = await officer.tap("6.1")
     status_prompt = said[0]
-    old_status_data = dict(
-        (label, data) for row in status_prompt.buttons for label, data in row
-    )["Hoàn thành"]
+    buttons = {label: data for row in status_prompt.buttons for label, data in row}
+    old_status_data = buttons["Hoàn thành"]
     said = await officer.tap("Đang thực hiện")
     assert "bao nhiêu phần trăm" in said[0].text
     before = await draft_state(world, officer)
@@ -339,6 +391,30 @@ async def test_tapping_save_twice_saves_one_report(world: World) -> None:
     assert said == []
     assert callback_answers(world, since) == ["Bước này đã qua."]
     assert len(await all_reports(world)) == 1
+
+
+async def test_two_instances_saving_one_draft_at_once_save_one_report(
+    world: World, settings: Settings
+) -> None:
+    # Webhook mode runs several instances behind a load balancer: a double tap on "Lưu" can
+    # reach two of them at once. The draft is saved once, never twice.
+    officer = await officer_at(world, "confirm")
+    api = OfflineBotAPI()
+    second = build_application(settings, request=api, clock=world.clock)
+    await start_application(second)
+    try:
+        same_person = Phone(second, api, officer.user_id, officer.first_name)
+        first_said, second_said = await asyncio.gather(
+            officer.send("luu"), same_person.send("luu")
+        )
+    finally:
+        await stop_application(second)
+
+    reports = await all_reports(world)
+    assert [r.version for r in reports] == [1], reports
+    saved = [m for m in [*first_said, *second_said] if "Đã lưu" in m.text]
+    assert len(saved) == 1, (first_said, second_said)
+    assert await draft_of(world, officer) is None
 
 
 # --- Errors inside a handler ----------------------------------------------------------------
