@@ -36,3 +36,31 @@ async def test_invite_start_report_by_taps_then_summary_shows_it(world: World) -
     assert "<b>6. Cung ứng dịch vụ công</b> — 10 NV\n🔄 1 · ▫️ 9" in overview
     missing = said[1].text
     assert "Ấp 3" not in missing and "Ấp 4" in missing
+
+
+async def test_evidence_is_kept_as_file_id_and_a_hashed_copy(world: World) -> None:
+    import hashlib
+    from pathlib import Path
+
+    from sqlmodel import select
+
+    from bot.services import services_of
+    from models.db import transaction
+    from models.tables import Report
+
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    for step in ("/baocao 6.1", "3", "Đã khám cho 120 trẻ"):
+        await officer.send(step)
+    photo = b"\xff\xd8 evidence bytes"
+    said = await officer.send_photo(photo)
+    assert "1 ảnh" in said[0].text
+    said = await officer.send("lưu")
+    assert "Đã lưu" in said[0].text
+
+    async with transaction(services_of(world.app).sessions) as session:
+        report = (await session.exec(select(Report))).one()
+    assert report.evidence_kind == "photo"
+    assert report.evidence_file_id is not None and report.evidence_file_id.startswith("photo-")
+    assert report.evidence_sha256 == hashlib.sha256(photo).hexdigest()
+    assert report.evidence_path is not None and Path(report.evidence_path).read_bytes() == photo
+    assert (report.status, report.percent, report.quarter) == ("done", 100, "2026Q4")
