@@ -22,6 +22,7 @@ from models.db import create_engine, session_factory, transaction
 from models.plan_data import read_plan_file
 from models.plan_loader import ensure_commune, load_plan
 from models.tables import Commune, Plan
+from scheduler.jobs import schedule_jobs
 
 # Used when no token is configured: the offline Bot API accepts any well-formed token.
 OFFLINE_TOKEN = "1000000001:OFFLINE-console-token-not-for-telegram"
@@ -48,7 +49,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram.token or OFFLINE_TOKEN)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(_rate_limiter(settings))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -64,7 +65,19 @@ def build_application(
         settings=settings, engine=engine, sessions=session_factory(engine), clock=clock
     )
     register_handlers(application)
+    schedule_jobs(application)
     return application
+
+
+def _rate_limiter(settings: Settings) -> AIORateLimiter:
+    """Pace every message evenly under Telegram's per-bot limit (about 30/s).
+
+    A bucket of one message refilled at the configured rate spreads sends evenly: a bucket
+    of 30 a second would let 30 go at once and then 30 more within the same second, which
+    Telegram answers with 429. A 429 that still comes is waited out and retried.
+    """
+    rate = settings.reminders.messages_per_second
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / rate, max_retries=3)
 
 
 async def prepare_commune(services: Services) -> Commune:

@@ -10,11 +10,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.plan_data import BUNDLED_PLAN
+from scheduler.config import RemindersSettings
 
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hamlet-bot.sqlite3"
@@ -68,6 +70,7 @@ class Settings:
     plan_file: Path = BUNDLED_PLAN
     evidence_dir: Path = Path("data/evidence")
     invite_days: int = 7
+    reminders: RemindersSettings = field(default_factory=RemindersSettings)
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -153,6 +156,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     if not isinstance(invite_days, int) or not 1 <= invite_days <= 90:
         raise SettingsError("[invites] valid_days must be a whole number of days from 1 to 90")
     evidence = _text(_section(raw, "storage"), "evidence_dir", "[storage] evidence_dir")
+    reminders = _reminders(_section(raw, "reminders"))
     return Settings(
         telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
         database_url=url,
@@ -160,6 +164,65 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         plan_file=plan_file,
         evidence_dir=Path(evidence or "data/evidence"),
         invite_days=invite_days,
+        reminders=reminders,
+    )
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock_time(section: Mapping[str, Any], key: str, default: time) -> time:
+    value = section.get(key)
+    if value is None:
+        return default
+    match = re.match(r"^(\d{1,2}):(\d{2})$", str(value).strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise SettingsError(f'[reminders] {key} must be a time like "08:00", got {value!r}')
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _whole(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise SettingsError(f"[reminders] {key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _reminders(section: Mapping[str, Any]) -> RemindersSettings:
+    defaults = RemindersSettings()
+    ladder = section.get("deadline_days_before", list(defaults.deadline_days_before))
+    if (
+        not isinstance(ladder, list)
+        or not all(isinstance(d, int) and 1 <= d <= 60 for d in ladder)
+        or len(set(ladder)) != len(ladder)
+    ):
+        raise SettingsError("[reminders] deadline_days_before must be a list of days from 1 to 60")
+    weekday = str(section.get("digest_day", "mon")).strip().lower()[:3]
+    if weekday not in _WEEKDAYS:
+        raise SettingsError("[reminders] digest_day must be a weekday: mon, tue, … sun")
+    quiet = str(section.get("quiet_hours", "21:00-07:00"))
+    start, _, end = quiet.partition("-")
+    quiet_start = _clock_time({"quiet_hours": start}, "quiet_hours", defaults.quiet_start)
+    quiet_end = _clock_time({"quiet_hours": end}, "quiet_hours", defaults.quiet_end)
+    rate = section.get("messages_per_second", defaults.messages_per_second)
+    if not isinstance(rate, int | float) or not 1 <= rate <= 30:
+        raise SettingsError("[reminders] messages_per_second must be from 1 to 30")
+    skip_weekends = section.get("skip_weekends", True)
+    if not isinstance(skip_weekends, bool):
+        raise SettingsError("[reminders] skip_weekends must be true or false")
+    return RemindersSettings(
+        send_at=_clock_time(section, "send_at", defaults.send_at),
+        quarterly_days_before=_whole(section, "quarterly_days_before", 7, 1, 60),
+        deadline_days_before=tuple(sorted(ladder, reverse=True)),
+        overdue_nudges=_whole(section, "overdue_nudges", 3, 0, 30),
+        anticorruption_days_before=_whole(section, "anticorruption_days_before", 10, 1, 60),
+        digest_weekday=_WEEKDAYS.index(weekday),
+        digest_at=_clock_time(section, "digest_at", defaults.digest_at),
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        skip_weekends=skip_weekends,
+        check_every_minutes=_whole(section, "check_every_minutes", 5, 1, 60),
+        messages_per_second=float(rate),
     )
 
 

@@ -72,6 +72,8 @@ HELP_LINES = {
     "invite": "/moi — mời thêm thành viên",
     "members": "/thanhvien — danh sách thành viên",
     "cancel": "/huy — hủy việc đang làm dở",
+    "remind": "/nhacnho — nhắc ngay những người chưa báo cáo",
+    "mute": "/tamdung 7 — tạm dừng nhắc nhở thường kỳ 7 ngày",
     "help": "/help — xem hướng dẫn này",
 }
 HELP_FOOTER = "Gõ lệnh có dấu hay không dấu đều được."
@@ -82,6 +84,8 @@ COMMAND_DESCRIPTIONS = {
     "moi": "Mời thành viên",
     "thanhvien": "Danh sách thành viên",
     "huy": "Hủy việc đang làm",
+    "nhacnho": "Nhắc người chưa báo cáo",
+    "tamdung": "Tạm dừng nhắc nhở",
     "help": "Hướng dẫn",
     "start": "Bắt đầu",
 }
@@ -195,3 +199,58 @@ BAD_BUTTON = "Nút này không còn hiệu lực. Gõ /baocao để bắt đầu
 PHOTO_WITHOUT_REPORT = (
     "Nếu đây là minh chứng, anh/chị gõ /baocao, chọn nhiệm vụ, rồi gửi ảnh ở bước minh chứng."
 )
+
+# --- Reminders ----------------------------------------------------------------------------
+REMIND_QUARTERLY = (
+    "📌 <b>Nhắc báo cáo {quarter}</b>\nAnh/chị còn {count} nhiệm vụ chưa báo cáo trong quý này:"
+)
+REMIND_DEADLINE = (
+    "⏰ <b>Còn {days} ngày đến hạn báo cáo năm</b> ({deadline}).\n"
+    "Anh/chị còn {count} nhiệm vụ chưa báo cáo:"
+)
+REMIND_OVERDUE = (
+    "❗ <b>Đã quá hạn báo cáo năm</b> ({deadline}).\n"
+    "Anh/chị vui lòng báo cáo ngay {count} nhiệm vụ:"
+)
+REMIND_MANUAL = (
+    "📌 <b>Văn phòng UBND xã nhắc báo cáo</b>\n"
+    "Anh/chị còn {count} nhiệm vụ chưa báo cáo trong quý này:"
+)
+REMIND_TASK_LINE = "• <b>{code}</b> {title}"
+REMIND_MORE = "… và {count} nhiệm vụ khác (gõ /nhiemvu để xem)."
+REMIND_HOW = "Bấm nút bên dưới, hoặc gõ /baocao {code}."
+REMIND_BUTTON_TASK = "📝 Báo cáo {code}"
+REMIND_BUTTON_OTHER = "📋 Nhiệm vụ khác"
+ESCALATION = (
+    "🚨 <b>Quá hạn báo cáo năm {year}</b> ({deadline})\nCòn {count} đơn vị/ấp chưa báo cáo:"
+)
+ESCALATION_LINE = "• <b>{unit}</b> ({who}): {codes}"
+ESCALATION_NOBODY = "chưa có người phụ trách"
+ANTICORRUPTION = (
+    "📑 <b>Nhắc báo cáo quý về phòng, chống tham nhũng</b>\n"
+    "Anh/chị vui lòng gửi báo cáo {quarter} về Thanh tra thành phố trước ngày {last_day}."
+)
+DIGEST = (
+    "📊 <b>Tóm tắt tuần</b> ({date})\n"
+    "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)\n"
+    "Tuần qua: {reports} báo cáo mới, {newly_done} nhiệm vụ hoàn thành.\n"
+    "⚠️ Gặp khó khăn: {blocked} · 📭 Chưa báo cáo quý này: {missing} đơn vị/ấp\n"
+    "Gõ /tonghop để xem chi tiết."
+)
+UNREACHABLE_NOTICE = (
+    "⚠️ Không gửi được tin cho <b>{name}</b>{unit}: người này đã chặn bot.\n"
+    "Bot sẽ ngừng gửi cho họ cho đến khi họ nhắn lại."
+)
+REMIND_SENT = "Đã gửi nhắc nhở tới {sent} người chưa báo cáo."
+REMIND_SENT_PROBLEMS = "Không gửi được cho {failed} người (đã chặn bot hoặc lỗi mạng)."
+REMIND_NOBODY = "Mọi người đã báo cáo đủ trong quý này. Không cần nhắc ai."
+REMIND_HELD = "Đang trong giờ nghỉ ({start}–{end}). {count} tin nhắc sẽ được gửi lúc {end}."
+MUTE_USAGE = (
+    "Tạm dừng nhắc nhở thường kỳ: <b>/tamdung số-ngày</b> (1 đến 90), ví dụ /tamdung 7.\n"
+    "Gõ /tamdung 0 để bật lại."
+)
+MUTED = (
+    "Đã tạm dừng nhắc nhở thường kỳ đến hết ngày {until}.\n"
+    "Nhắc hạn chót vẫn được gửi. Gõ /tamdung 0 để bật lại."
+)
+UNMUTED = "Đã bật lại nhắc nhở thường kỳ."

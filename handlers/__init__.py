@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import invites, messages, onboarding, overview, reporting
+from handlers import invites, messages, onboarding, overview, reminders, reporting
 from handlers.errors import on_error
 
 
@@ -27,6 +27,8 @@ def register_handlers(application: Application) -> None:
         (["summary", "tonghop"], overview.summary_command),
         (["invite", "moi"], invites.invite_command),
         (["members", "thanhvien"], invites.members_command),
+        (["remind", "nhacnho"], reminders.remind_command),
+        (["mute", "tamdung"], reminders.mute_command),
     ]
     # Only new messages: an edit of an earlier answer must not answer the current step.
     new = filters.UpdateType.MESSAGE

@@ -78,6 +78,8 @@ def members_only(
                     await _answer_callback(update)
                     await reply(update, denied_text)
                     return
+                if member.unreachable_at is not None:
+                    member.unreachable_at = None  # they write again: they unblocked the bot
                 commune = await load_commune(session, services)
                 visit = Visit(session, commune, member, services.now(), services)
                 await handler(update, context, visit)

@@ -6,16 +6,16 @@ from bot import texts
 from models.tables import Role
 
 _HELP_KEYS = {
-    Role.CHAIRMAN: ["summary", "members", "help"],
-    Role.OFFICE: ["summary", "report", "tasks", "invite", "members", "cancel", "help"],
-    Role.OFFICER: ["report", "quick", "tasks", "cancel", "help"],
-    Role.HAMLET_HEAD: ["report", "quick", "tasks", "cancel", "help"],
+    Role.CHAIRMAN: ["summary", "members", "mute", "help"],
+    Role.OFFICE: ["summary", "remind", "report", "tasks", "invite", "members", "cancel", "help"],
+    Role.OFFICER: ["report", "quick", "tasks", "cancel", "mute", "help"],
+    Role.HAMLET_HEAD: ["report", "quick", "tasks", "cancel", "mute", "help"],
 }
 _MENU = {
-    Role.CHAIRMAN: ["tonghop", "thanhvien", "help"],
-    Role.OFFICE: ["tonghop", "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help"],
-    Role.OFFICER: ["baocao", "nhiemvu", "huy", "help"],
-    Role.HAMLET_HEAD: ["baocao", "nhiemvu", "huy", "help"],
+    Role.CHAIRMAN: ["tonghop", "thanhvien", "tamdung", "help"],
+    Role.OFFICE: ["tonghop", "nhacnho", "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help"],
+    Role.OFFICER: ["baocao", "nhiemvu", "huy", "tamdung", "help"],
+    Role.HAMLET_HEAD: ["baocao", "nhiemvu", "huy", "tamdung", "help"],
 }
 STRANGER_MENU = ["start", "help"]
 

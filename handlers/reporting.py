@@ -91,6 +91,11 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     query = update.callback_query
     assert query is not None
     _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
+    if action == "start":
+        # A reminder's button: open the report flow (for that task, or the task list).
+        await query.answer()
+        await _start_from_reminder(update, visit, _int(value))
+        return
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
         await query.answer(texts.SESSION_OVER)
@@ -208,6 +213,19 @@ async def draft_media(
         # The file id is enough to fetch it again later; the report must not be lost.
         log.warning("evidence download failed; keeping the file id only", exc_info=True)
     await _give_evidence(update, visit, draft, evidence)
+
+
+async def _start_from_reminder(update: Update, visit: Visit, task_id: int) -> None:
+    if visit.member.role not in REPORTING_ROLES:
+        await reply(update, texts.NOT_ALLOWED)
+        return
+    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    task = await visit.session.get(Task, task_id) if task_id > 0 else None
+    if task is None:
+        await start_report(update, visit, [])
+        return
+    draft = await start_draft(visit.session, visit.member, visit.now)
+    await _choose_task(update, visit, draft, task, plan)
 
 
 # --- Steps --------------------------------------------------------------------------------

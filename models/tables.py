@@ -148,6 +148,10 @@ class Member(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
     linked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Routine prompts wait until then (/tamdung); deadline messages still go.
+    muted_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Set when Telegram says the member blocked the bot; cleared when they write again.
+    unreachable_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Invite(SQLModel, table=True):
@@ -204,3 +208,37 @@ class ReportDraft(SQLModel, table=True):
     evidence_sha256: str | None = None
     evidence_text: str | None = None
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class ReminderStatus(StrEnum):
+    """Where one reminder stands."""
+
+    PENDING = "pending"  # recorded, not yet sent (held by quiet hours, or a retry is due)
+    SENDING = "sending"  # taken by one sender; never taken again
+    SENT = "sent"
+    BLOCKED = "blocked"  # the member blocked the bot (403)
+    FAILED = "failed"  # gave up after retries, or Telegram refused it
+    EXPIRED = "expired"  # its period passed before it could go
+
+
+class Reminder(SQLModel, table=True):
+    """One message the scheduler decided to send. The unique key is recorded *before* the
+    send, so a restart, a retried job or a second scheduler cannot send it twice.
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "kind", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str
+    period: str
+    text: str = Field(sa_type=Text)
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+    status: str = Field(default=ReminderStatus.PENDING, index=True)
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = Field(sa_column=_utc_column())
+    not_before: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

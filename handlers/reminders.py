@@ -1,0 +1,85 @@
+"""Reminders from chat: the office prompts every non-reporter now (/nhacnho), and anyone
+pauses routine prompts for a while (/tamdung).
+"""
+
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from handlers.context import Visit, members_only, reply
+from models.clock import format_date, local
+from models.plans import current_plan
+from models.tables import Role
+from scheduler.delivery import Outgoing, record
+from scheduler.messages import prompt_text
+from scheduler.rules import Due
+from scheduler.runner import deliver_now, hold_until
+from scheduler.situation import read_situation
+
+MAX_MUTE_DAYS = 90
+
+
+@members_only({Role.OFFICE})
+async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/nhacnho (/remind): prompt every member with tasks not reported this quarter, now."""
+    plan = await current_plan(
+        visit.session, visit.commune, local(visit.now, visit.commune.timezone).year
+    )
+    situation = await read_situation(visit.session, visit.commune, plan, visit.now)
+    # One key a minute: tapping /nhacnho twice by mistake sends once.
+    period = local(visit.now, visit.commune.timezone).strftime("%Y-%m-%dT%H:%M")
+    not_before = hold_until(visit.services, visit.now, visit.commune.timezone)
+    expires = visit.now + timedelta(days=1)
+    outgoing = []
+    for recipient in situation.recipients:
+        muted = recipient.muted_until is not None and recipient.muted_until > visit.now
+        if not recipient.open_this_quarter or not recipient.reachable or muted:
+            continue
+        due = Due(
+            recipient.member_id, "manual", period, not_before, expires, recipient.open_this_quarter
+        )
+        text = prompt_text(due, plan.report_deadline)
+        outgoing.append(
+            Outgoing(due.member_id, "manual", period, text, not_before, expires, due.tasks[0].id)
+        )
+    if not outgoing:
+        await reply(update, texts.REMIND_NOBODY)
+        return
+    await record(visit.services.sessions, visit.commune.id or 0, outgoing, visit.now)
+    held, report = await deliver_now(visit.services, context.bot, visit.now)
+    reminders = visit.services.settings.reminders
+    if held:
+        await reply(
+            update,
+            texts.REMIND_HELD.format(
+                start=reminders.quiet_start.strftime("%H:%M"),
+                end=reminders.quiet_end.strftime("%H:%M"),
+                count=len(outgoing),
+            ),
+        )
+        return
+    await reply(update, texts.REMIND_SENT.format(sent=report.sent))
+    problems = report.blocked + report.failed + report.retry_later
+    if problems:
+        await reply(update, texts.REMIND_SENT_PROBLEMS.format(failed=problems))
+
+
+@members_only()
+async def mute_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/tamdung N: no routine prompts for N days (0: prompts again). Deadlines still go."""
+    args = context.args or []
+    days = int(args[0]) if len(args) == 1 and args[0].isdigit() else -1
+    if not 0 <= days <= MAX_MUTE_DAYS:
+        await reply(update, texts.MUTE_USAGE)
+        return
+    if days == 0:
+        visit.member.muted_until = None
+        await reply(update, texts.UNMUTED)
+        return
+    until = visit.now + timedelta(days=days)
+    visit.member.muted_until = until
+    await reply(
+        update, texts.MUTED.format(until=format_date(local(until, visit.commune.timezone).date()))
+    )

@@ -1,0 +1,78 @@
+"""The words of each reminder, and its one-tap button."""
+
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.texts import esc
+from handlers.render import short_title
+from models.clock import format_date, quarter_label
+from scheduler.rules import Due, LateUnit, TaskRef
+
+MAX_TASKS_LISTED = 8
+
+
+def task_list(tasks: tuple[TaskRef, ...]) -> list[str]:
+    """The open tasks, a short line each, cut after a few."""
+    lines = [
+        texts.REMIND_TASK_LINE.format(code=t.code, title=esc(short_title(t.text, 50)))
+        for t in tasks[:MAX_TASKS_LISTED]
+    ]
+    if len(tasks) > MAX_TASKS_LISTED:
+        lines.append(texts.REMIND_MORE.format(count=len(tasks) - MAX_TASKS_LISTED))
+    return lines
+
+
+def prompt_text(due: Due, deadline: date) -> str:
+    """A prompt about open tasks: quarterly, deadline, overdue or on demand."""
+    count = len(due.tasks)
+    if due.kind == "quarterly":
+        head = texts.REMIND_QUARTERLY.format(quarter=quarter_label(due.period), count=count)
+    elif due.kind.startswith("deadline-"):
+        head = texts.REMIND_DEADLINE.format(
+            days=due.days_left, deadline=format_date(deadline), count=count
+        )
+    elif due.kind.startswith("overdue-"):
+        head = texts.REMIND_OVERDUE.format(deadline=format_date(deadline), count=count)
+    else:
+        head = texts.REMIND_MANUAL.format(count=count)
+    how = texts.REMIND_HOW.format(code=due.tasks[0].code)
+    return "\n".join([head, *task_list(due.tasks), "", how])
+
+
+def escalation_text(year: int, deadline: date, late: tuple[LateUnit, ...]) -> str:
+    """Who is late for the year-end report, and on what."""
+    lines = [texts.ESCALATION.format(year=year, deadline=format_date(deadline), count=len(late))]
+    for unit in late:
+        who = ", ".join(unit.members) if unit.members else texts.ESCALATION_NOBODY
+        lines.append(
+            texts.ESCALATION_LINE.format(
+                unit=esc(unit.name), who=esc(who), codes=", ".join(unit.task_codes)
+            )
+        )
+    return "\n".join(lines)
+
+
+def anticorruption_text(due: Due) -> str:
+    """The quarterly prompt to the anti-corruption officer."""
+    return texts.ANTICORRUPTION.format(
+        quarter=quarter_label(due.extra["quarter"]),
+        last_day=format_date(date.fromisoformat(due.extra["last_day"])),
+    )
+
+
+def report_buttons(task_id: int | None, code: str | None) -> InlineKeyboardMarkup | None:
+    """One tap to the report flow for the first open task, and one to the task list."""
+    if task_id is None or code is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.REMIND_BUTTON_TASK.format(code=code), callback_data=f"rp:start:{task_id}"
+                ),
+                InlineKeyboardButton(texts.REMIND_BUTTON_OTHER, callback_data="rp:start:0"),
+            ]
+        ]
+    )

@@ -1,0 +1,245 @@
+"""Who gets which reminder, when: pure functions of a :class:`Situation` and a clock.
+
+Each schedule yields reminders with a window ``[fire_at, expires_at)``. A reminder is due
+when now is inside its window; a window that has passed is stale and never sent (a bot that
+was down for a week does not flood anyone on its return). The unique key
+(member, kind, period) makes each one go at most once; see :mod:`scheduler.delivery`.
+
+Days are moved off weekends and Vietnamese public holidays to the next working day. A rung
+of the deadline ladder that would move onto or past the deadline moves back instead.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from models.tables import Role
+from scheduler.calendar import WorkCalendar
+from scheduler.config import RemindersSettings
+
+ROUTINE_KINDS = frozenset({"quarterly", "digest", "manual"})
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task as a reminder names it."""
+
+    id: int
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A linked member as the scheduler sees them.
+
+    Attributes:
+        open_this_quarter: tasks in scope with no report from their unit this quarter.
+        open_for_deadline: the same, for the quarter the year-end deadline falls in.
+    """
+
+    member_id: int
+    name: str
+    role: Role
+    unit_name: str | None = None
+    anti_corruption: bool = False
+    muted_until: datetime | None = None
+    reachable: bool = True
+    open_this_quarter: tuple[TaskRef, ...] = ()
+    open_for_deadline: tuple[TaskRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class LateUnit:
+    """A unit or hamlet that has not reported for the deadline, and on what."""
+
+    name: str
+    members: tuple[str, ...]
+    task_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the rules need to know, read from the database at one moment."""
+
+    now: datetime
+    timezone: str
+    plan_year: int
+    deadline: date
+    recipients: tuple[Recipient, ...]
+    late_units: tuple[LateUnit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder that should go now (unless it has gone already)."""
+
+    member_id: int
+    kind: str
+    period: str
+    fire_at: datetime
+    expires_at: datetime
+    tasks: tuple[TaskRef, ...] = ()
+    days_left: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def routine(self) -> bool:
+        """Routine prompts can be muted; deadline and escalation messages cannot."""
+        return self.kind in ROUTINE_KINDS
+
+
+def quarter_bounds(day: date) -> tuple[str, date, date]:
+    """The quarter ``day`` falls in: its key (``"2026Q4"``), first and last day."""
+    number = (day.month - 1) // 3 + 1
+    first = date(day.year, 3 * number - 2, 1)
+    next_first = date(day.year + (number == 4), (3 * number) % 12 + 1, 1)
+    return f"{day.year}Q{number}", first, next_first - timedelta(days=1)
+
+
+class Rules:
+    """The schedules, configured."""
+
+    def __init__(self, settings: RemindersSettings, calendar: WorkCalendar) -> None:
+        self.settings = settings
+        self.calendar = calendar
+
+    def due(self, situation: Situation) -> list[Due]:
+        """Every reminder whose window holds ``situation.now`` and whose recipient should
+        get it (linked, reachable, not muted for routine prompts, something to say).
+        """
+        zone = ZoneInfo(situation.timezone)
+        found = [
+            due
+            for due in self._candidates(situation, zone)
+            if due.fire_at <= situation.now < due.expires_at
+        ]
+        by_member = {r.member_id: r for r in situation.recipients}
+        return [due for due in found if self._wanted(due, by_member[due.member_id], situation.now)]
+
+    @staticmethod
+    def _wanted(due: Due, recipient: Recipient, now: datetime) -> bool:
+        if not recipient.reachable:
+            return False
+        muted = recipient.muted_until is not None and recipient.muted_until > now
+        return not (due.routine and muted)
+
+    def _candidates(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
+        today = situation.now.astimezone(zone).date()
+        yield from self._quarterly(situation, zone, today)
+        yield from self._deadline_ladder(situation, zone)
+        yield from self._overdue(situation, zone)
+        yield from self._anticorruption(situation, zone, today)
+        yield from self._digest(situation, zone, today)
+
+    def _at(self, day: date, moment: time, zone: ZoneInfo) -> datetime:
+        return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+    def _end_of(self, day: date, zone: ZoneInfo) -> datetime:
+        return self._at(day + timedelta(days=1), time(0, 0), zone)
+
+    def _quarterly(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:
+        period, _, last = quarter_bounds(today)
+        nominal = last - timedelta(days=self.settings.quarterly_days_before)
+        day = min(self.calendar.on_or_after(nominal), last)
+        fire, expires = self._at(day, self.settings.send_at, zone), self._end_of(last, zone)
+        for recipient in situation.recipients:
+            if recipient.open_this_quarter:
+                yield Due(
+                    recipient.member_id, "quarterly", period, fire, expires,
+                    recipient.open_this_quarter,
+                )  # fmt: skip
+
+    def ladder_days(self, deadline: date) -> list[tuple[int, date]]:
+        """The deadline ladder's rungs: (days before, the working day it goes on), in time
+        order, one rung a day.
+        """
+        rungs: dict[date, int] = {}
+        for days in self.settings.deadline_days_before:
+            day = self.calendar.on_or_after(deadline - timedelta(days=days))
+            if day >= deadline:
+                day = self.calendar.on_or_before(deadline - timedelta(days=1))
+            rungs[day] = min(days, rungs.get(day, days))
+        return sorted((days, day) for day, days in rungs.items())[::-1]
+
+    def _deadline_ladder(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
+        rungs = self.ladder_days(situation.deadline)
+        ends = [self._at(day, self.settings.send_at, zone) for _, day in rungs[1:]]
+        ends.append(self._end_of(situation.deadline, zone))
+        for (days, day), expires in zip(rungs, ends, strict=True):
+            fire = self._at(day, self.settings.send_at, zone)
+            for recipient in situation.recipients:
+                if recipient.open_for_deadline:
+                    yield Due(
+                        recipient.member_id, f"deadline-{days}", str(situation.plan_year),
+                        fire, expires, recipient.open_for_deadline,
+                        days_left=(situation.deadline - day).days,
+                    )  # fmt: skip
+
+    def _overdue(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
+        days = self.calendar.working_days_after(
+            situation.deadline, max(self.settings.overdue_nudges, 1)
+        )
+        period = str(situation.plan_year)
+        fires = [self._at(day, self.settings.send_at, zone) for day in days]
+        if situation.late_units:
+            # The escalation goes once, on the first working day after the deadline.
+            for recipient in situation.recipients:
+                if recipient.role in (Role.CHAIRMAN, Role.OFFICE):
+                    yield Due(
+                        recipient.member_id, "escalation", period, fires[0],
+                        fires[0] + timedelta(days=7),
+                    )  # fmt: skip
+        if self.settings.overdue_nudges == 0:
+            return
+        ends = [*fires[1:], self._end_of(days[-1], zone)]
+        for number, (fire, expires) in enumerate(zip(fires, ends, strict=True), start=1):
+            for recipient in situation.recipients:
+                if recipient.open_for_deadline:
+                    yield Due(
+                        recipient.member_id, f"overdue-{number}", period, fire, expires,
+                        recipient.open_for_deadline,
+                    )  # fmt: skip
+
+    def _anticorruption(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:
+        period, _, last = quarter_bounds(today)
+        nominal = last - timedelta(days=self.settings.anticorruption_days_before)
+        day = min(self.calendar.on_or_after(nominal), last)
+        fire, expires = self._at(day, self.settings.send_at, zone), self._end_of(last, zone)
+        officers = [r for r in situation.recipients if r.anti_corruption]
+        # No one holds the anti-corruption post in the bot yet: the office gets the prompt.
+        officers = officers or [r for r in situation.recipients if r.role == Role.OFFICE]
+        for recipient in officers:
+            yield Due(
+                recipient.member_id, "anticorruption", period, fire, expires,
+                extra={"quarter": period, "last_day": last.isoformat()},
+            )  # fmt: skip
+
+    def _digest(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:
+        monday = today - timedelta(days=today.weekday())
+        day = self.calendar.on_or_after(monday + timedelta(days=self.settings.digest_weekday))
+        year, week, _ = monday.isocalendar()
+        fire = self._at(day, self.settings.digest_at, zone)
+        for recipient in situation.recipients:
+            if recipient.role == Role.CHAIRMAN:
+                yield Due(
+                    recipient.member_id, "digest", f"{year}-W{week:02d}", fire,
+                    self._end_of(day, zone),
+                )  # fmt: skip
+
+
+def in_quiet_hours(moment: datetime, timezone: str, start: time, end: time) -> bool:
+    """Whether ``moment`` falls in the quiet hours (which may run over midnight)."""
+    here = moment.astimezone(ZoneInfo(timezone)).time()
+    return start <= here or here < end if start > end else start <= here < end
+
+
+def quiet_hours_end(moment: datetime, timezone: str, end: time) -> datetime:
+    """The next time the quiet hours end after ``moment``."""
+    zone = ZoneInfo(timezone)
+    here = moment.astimezone(zone)
+    candidate = datetime.combine(here.date(), end, tzinfo=zone)
+    if candidate <= here:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(UTC)

@@ -1,0 +1,111 @@
+"""Reading what the reminder rules need from the database, at one moment."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.clock import as_utc, quarter_of
+from models.plans import plan_tasks
+from models.tables import Commune, Member, Plan, Report, Role, TaskRole, TaskUnit, Unit, UnitKind
+from scheduler.rules import LateUnit, Recipient, Situation, TaskRef
+
+
+async def _reported(session: AsyncSession, plan: Plan, quarter: str) -> set[tuple[int, int]]:
+    statement = select(Report.task_id, Report.unit_id).where(
+        Report.plan_id == plan.id, Report.quarter == quarter
+    )
+    return {(task_id, unit_id) for task_id, unit_id in await session.exec(statement)}
+
+
+async def read_situation(
+    session: AsyncSession, commune: Commune, plan: Plan, now: datetime
+) -> Situation:
+    """Linked members with their open tasks, and the units late for the year-end report."""
+    tasks = await plan_tasks(session, plan)
+    links = list(await session.exec(select(TaskUnit).where(TaskUnit.commune_id == commune.id)))
+    units = {
+        u.id: u for u in await session.exec(select(Unit).where(Unit.commune_id == commune.id))
+    }
+    members = list(
+        await session.exec(
+            select(Member).where(Member.commune_id == commune.id).order_by(col(Member.id))
+        )
+    )
+    task_ids = {t.id for t in tasks}
+    by_unit: dict[int, list[int]] = {}
+    leads: set[int] = set()
+    for link in links:
+        if link.task_id in task_ids:
+            by_unit.setdefault(link.unit_id, []).append(link.task_id)
+            if link.role == TaskRole.LEAD:
+                leads.add(link.unit_id)
+    hamlet_tasks = [t.id for t in tasks if t.involves_hamlets and t.id is not None]
+    refs = {t.id: TaskRef(t.id, t.code, t.text) for t in tasks if t.id is not None}
+
+    def scope(unit: Unit) -> list[int]:
+        return hamlet_tasks if unit.kind == UnitKind.HAMLET else by_unit.get(unit.id or 0, [])
+
+    quarter = quarter_of(now, commune.timezone)
+    deadline_quarter = f"{plan.report_deadline.year}Q{(plan.report_deadline.month - 1) // 3 + 1}"
+    reported_now = await _reported(session, plan, quarter)
+    reported_deadline = (
+        reported_now
+        if deadline_quarter == quarter
+        else await _reported(session, plan, deadline_quarter)
+    )
+
+    def open_tasks(unit: Unit | None, reported: set[tuple[int, int]]) -> tuple[TaskRef, ...]:
+        if unit is None:
+            return ()
+        return tuple(
+            refs[t] for t in sorted(scope(unit), key=_order(refs)) if (t, unit.id) not in reported
+        )
+
+    recipients = []
+    for member in members:
+        if member.chat_id is None:
+            continue
+        unit = units.get(member.unit_id) if member.unit_id else None
+        reports_on_tasks = member.role in (Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE)
+        recipients.append(
+            Recipient(
+                member_id=member.id or 0,
+                name=member.name,
+                role=Role(member.role),
+                unit_name=unit.name if unit else None,
+                anti_corruption=bool(unit and unit.anti_corruption),
+                muted_until=as_utc(member.muted_until) if member.muted_until else None,
+                reachable=member.unreachable_at is None,
+                open_this_quarter=open_tasks(unit, reported_now) if reports_on_tasks else (),
+                open_for_deadline=open_tasks(unit, reported_deadline) if reports_on_tasks else (),
+            )
+        )
+
+    names: dict[int, list[str]] = {}
+    for member in members:
+        if member.unit_id is not None:
+            names.setdefault(member.unit_id, []).append(member.name)
+    late = []
+    for unit in sorted(units.values(), key=lambda u: (u.kind != UnitKind.UNIT, u.position)):
+        expected = unit.id in leads or (unit.kind == UnitKind.HAMLET and bool(hamlet_tasks))
+        missing = open_tasks(unit, reported_deadline) if expected else ()
+        if missing:
+            codes = tuple(task.code for task in missing)
+            late.append(LateUnit(unit.name, tuple(names.get(unit.id or 0, [])), codes))
+    return Situation(
+        now=now,
+        timezone=commune.timezone,
+        plan_year=plan.year,
+        deadline=plan.report_deadline,
+        recipients=tuple(recipients),
+        late_units=tuple(late),
+    )
+
+
+def _order(refs: dict[int, TaskRef]) -> Callable[[int], tuple[int, ...]]:
+    def key(task_id: int) -> tuple[int, ...]:
+        return tuple(int(part) for part in refs[task_id].code.split("."))
+
+    return key
