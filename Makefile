@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers models tests bench
+	$(BIN)/mypy bot handlers models scheduler tests bench
 
 check: lint typecheck test
 

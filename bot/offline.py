@@ -99,6 +99,7 @@ class OfflineBotAPI(BaseRequest):
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
         self.calls.append(call)
+        call.result = None
         fault = self._take_fault(api_method)
         if fault is not None:
             return fault.status, _error(fault.status, fault.description, fault.retry_after)

@@ -58,6 +58,7 @@ class Phone:
         self.first_name = first_name
         # message id -> the message as it now stands (edits replace it)
         self._shown: dict[int, BotMessage] = {}
+        self._read = len(api.calls)
 
     # --- what the person does -------------------------------------------------------------
 
@@ -165,11 +166,16 @@ class Phone:
             **content,
         }
 
+    def inbox(self) -> list[BotMessage]:
+        """What the bot sent this chat since the phone last looked (e.g. a reminder)."""
+        calls, self._read = self.api.calls[self._read :], len(self.api.calls)
+        return self._collect(calls)
+
     async def _deliver(self, payload: dict[str, Any]) -> list[BotMessage]:
-        before = len(self.api.calls)
+        self.inbox()  # what came before this update is on screen, not part of the answer
         update = Update.de_json({"update_id": next(_update_ids), **payload}, self.application.bot)
         await self.application.process_update(update)
-        return self._collect(self.api.calls[before:])
+        return self.inbox()
 
     def _collect(self, calls: list[ApiCall]) -> list[BotMessage]:
         """Apply the bot's sends and edits in this chat; return what it said (sends and
@@ -179,7 +185,10 @@ class Phone:
         for call in calls:
             if int(call.params.get("chat_id", 0) or 0) != self.user_id:
                 continue
+            if call.result is None:
+                continue  # refused by the API (403, 429, …): the phone never saw it
             if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
+                assert isinstance(call.result, dict)
                 message = _bot_message(call, int(call.result["message_id"]))
                 self._shown[message.message_id] = message
                 said.append(message)

@@ -243,7 +243,10 @@ UNREACHABLE_NOTICE = (
 )
 REMIND_SENT = "Đã gửi nhắc nhở tới {sent} người chưa báo cáo."
 REMIND_SENT_PROBLEMS = "Không gửi được cho {failed} người (đã chặn bot hoặc lỗi mạng)."
-REMIND_NOBODY = "Mọi người đã báo cáo đủ trong quý này. Không cần nhắc ai."
+REMIND_NOBODY = (
+    "Không có ai cần nhắc lúc này (mọi người đã báo cáo quý này, "
+    "đang tạm dừng nhắc, hoặc không liên lạc được)."
+)
 REMIND_HELD = "Đang trong giờ nghỉ ({start}–{end}). {count} tin nhắc sẽ được gửi lúc {end}."
 MUTE_USAGE = (
     "Tạm dừng nhắc nhở thường kỳ: <b>/tamdung số-ngày</b> (1 đến 90), ví dụ /tamdung 7.\n"

@@ -35,7 +35,8 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     outgoing = []
     for recipient in situation.recipients:
         muted = recipient.muted_until is not None and recipient.muted_until > visit.now
-        if not recipient.open_this_quarter or not recipient.reachable or muted:
+        itself = recipient.member_id == visit.member.id
+        if not recipient.open_this_quarter or not recipient.reachable or muted or itself:
             continue
         due = Due(
             recipient.member_id, "manual", period, not_before, expires, recipient.open_this_quarter

@@ -170,9 +170,7 @@ async def _send_one(
             return
         except RetryAfter as error:
             # The rate limiter has waited and retried already: try again on a later run.
-            wait = error.retry_after if isinstance(error.retry_after, int | float) else 1
-            later = now + timedelta(seconds=float(wait))
-            await _retry_later(sessions, reminder, later, str(error))
+            await _retry_later(sessions, reminder, now + timedelta(minutes=1), str(error))
             report.retry_later += 1
             return
         except BadRequest as error:

@@ -109,8 +109,7 @@ async def deliver_now(services: Services, bot: Bot, now: datetime) -> tuple[bool
     report = await deliver_pending(services.sessions, bot, services.commune_id, now)
     if report.blocked:
         # The notices to the office about members who blocked the bot go in the same run.
-        extra = await deliver_pending(services.sessions, bot, services.commune_id, now)
-        report.sent += extra.sent
+        await deliver_pending(services.sessions, bot, services.commune_id, now)
     return False, report
 
 
