@@ -25,6 +25,7 @@ from models.tables import Commune, Plan
 from scheduler.jobs import schedule_jobs
 
 # Used when no token is configured: the offline Bot API accepts any well-formed token.
+RATE_BURST = 2
 OFFLINE_TOKEN = "1000000001:OFFLINE-console-token-not-for-telegram"
 
 
@@ -72,12 +73,15 @@ def build_application(
 def _rate_limiter(settings: Settings) -> AIORateLimiter:
     """Pace every message evenly under Telegram's per-bot limit (about 30/s).
 
-    A bucket of one message refilled at the configured rate spreads sends evenly: a bucket
-    of 30 a second would let 30 go at once and then 30 more within the same second, which
-    Telegram answers with 429. A 429 that still comes is waited out and retried.
+    A leaky bucket of ``burst`` messages refilled at ``rate`` lets at most ``burst + rate``
+    messages through in any one second; PTB's default (a bucket of 30 refilled at 30/s)
+    lets up to 60 through, which Telegram answers with 429. Two messages of burst absorb
+    the event loop's wake-up delays, so the rate is kept. A 429 that still comes is waited
+    out and retried.
     """
     rate = settings.reminders.messages_per_second
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / rate, max_retries=3)
+    burst = RATE_BURST
+    return AIORateLimiter(overall_max_rate=burst, overall_time_period=burst / rate, max_retries=3)
 
 
 async def prepare_commune(services: Services) -> Commune:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
@@ -66,38 +67,56 @@ class DeliveryReport:
 async def record(
     sessions: SessionFactory, commune_id: int, items: Sequence[Outgoing], now: datetime
 ) -> list[int]:
-    """Insert a pending row per reminder not recorded before; return the new rows' ids."""
-    created: list[int] = []
+    """Insert a pending row per reminder not recorded before; return the new rows' ids.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL both have it): a key
+    recorded already, by an earlier run or by another scheduler at the same moment, is
+    skipped by the database itself.
+    """
+    if not items:
+        return []
+    rows = [
+        {
+            "commune_id": commune_id,
+            "member_id": item.member_id,
+            "kind": item.kind,
+            "period": item.period,
+            "text": item.text,
+            "task_id": item.task_id,
+            "status": ReminderStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "not_before": item.not_before,
+            "expires_at": item.expires_at,
+        }
+        for item in items
+    ]
     async with transaction(sessions) as session:
-        for item in items:
-            row = Reminder(
-                commune_id=commune_id,
-                member_id=item.member_id,
-                kind=item.kind,
-                period=item.period,
-                text=item.text,
-                task_id=item.task_id,
-                created_at=now,
-                not_before=item.not_before,
-                expires_at=item.expires_at,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:
-                continue  # recorded already: by an earlier run, or by another scheduler
-            assert row.id is not None
-            created.append(row.id)
-    return created
+        dialect = (await session.connection()).dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            insert(Reminder)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["member_id", "kind", "period"])
+            .returning(col(Reminder.id))
+        )
+        result = await session.exec(statement)
+        return [row[0] for row in result]
 
 
-async def _claim(session: AsyncSession, reminder_id: int) -> bool:
+async def _claim(session: AsyncSession, reminder_ids: list[int]) -> set[int]:
+    """Take pending rows for this sender; return the ids it won (another sender, running at
+    the same time, wins the rest).
+    """
+    if not reminder_ids:
+        return set()
     result = await session.exec(
         update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.PENDING)
+        .where(col(Reminder.id).in_(reminder_ids), col(Reminder.status) == ReminderStatus.PENDING)
         .values(status=ReminderStatus.SENDING, attempts=Reminder.attempts + 1)
+        .returning(col(Reminder.id))
     )
-    return bool(result.rowcount)
+    return {row[0] for row in result}
 
 
 async def deliver_pending(
@@ -125,18 +144,18 @@ async def deliver_pending(
                 .order_by(col(Reminder.id))
             )
         )
-    jobs = []
-    for reminder, member, task in rows:
-        assert reminder.id is not None
-        if as_utc(reminder.expires_at) <= now:
-            await _finish(sessions, reminder.id, ReminderStatus.EXPIRED, now)
-            report.expired += 1
-            continue
-        async with transaction(sessions) as session:
-            if not await _claim(session, reminder.id):
-                continue  # another sender has it
-        markup = report_buttons(task.id, task.code) if task else None
-        jobs.append((reminder, member, markup))
+    expired = [r.id for r, _, _ in rows if r.id is not None and as_utc(r.expires_at) <= now]
+    for reminder_id in expired:
+        await _finish(sessions, reminder_id, ReminderStatus.EXPIRED, now)
+    report.expired = len(expired)
+    live = [r.id for r, _, _ in rows if r.id is not None and r.id not in expired]
+    async with transaction(sessions) as session:
+        won = await _claim(session, live)
+    jobs = [
+        (reminder, member, report_buttons(task.id, task.code) if task else None)
+        for reminder, member, task in rows
+        if reminder.id in won
+    ]
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(reminder: Reminder, member: Member, markup: InlineKeyboardMarkup | None) -> None:
