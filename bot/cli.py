@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     # httpx logs every request URL, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
     except SettingsError as error:

@@ -9,7 +9,8 @@ import asyncio
 import html
 import re
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import TextIO
 
 from sqlmodel import select
@@ -23,6 +24,7 @@ from models.db import transaction
 from models.members import create_member, redeem_invite
 from models.tables import Commune, Member, Role
 from models.textfold import fold
+from scheduler.runner import run_tick
 
 STRANGER_ID = 555_000_001
 _DEMO_MEMBERS = [
@@ -37,6 +39,7 @@ HELP = """Console commands (everything else is sent to the bot as typed text):
   /who          list the members you can talk as
   /photo        send a photo        /file NAME   send a document   /location  share a location
   /sticker      send a sticker      /quit        leave
+  /tick [YYYY-MM-DD HH:MM]   run the reminder scheduler now, or as if at that local time
 Type a button's number to tap it."""
 
 
@@ -151,6 +154,8 @@ class Console:
             self._show(await phone.send_location(10.3759, 105.4185))
         elif command == "/sticker":
             self._show(await phone.send_sticker())
+        elif command == "/tick":
+            await self._tick(argument)
         elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
             label, data, message_id = self.buttons[int(line) - 1]
             self.say(f"(tap: {label})")
@@ -158,6 +163,37 @@ class Console:
         else:
             self._show(await phone.send(line))
         return True
+
+    async def _tick(self, when: str) -> None:
+        services = services_of(self.application)
+        moment = services.now()
+        if when:
+            try:
+                local_time = datetime.strptime(when.strip(), "%Y-%m-%d %H:%M")
+            except ValueError:
+                self.say("-- /tick takes a local time like 2026-12-24 08:05")
+                return
+            zone = ZoneInfo(services.settings.commune.timezone)
+            moment = local_time.replace(tzinfo=zone).astimezone(UTC)
+        before = len(self.api.calls)
+        result = await run_tick(services, self.application.bot, moment)
+        sent = [c for c in self.api.calls[before:] if c.method == "sendMessage"]
+        names = {m.telegram_user_id: m.name for m in self.members}
+        held = " (quiet hours: held until morning)" if result.held else ""
+        self.say(f"-- scheduler: {result.due} due, {result.recorded} new, {len(sent)} sent{held}")
+        me = self.current.user_id if self.current else None
+        for call in sent:
+            chat = int(call.params["chat_id"])
+            if chat == me:
+                continue  # shown below as the current member's own messages, with buttons
+            self.say(f"-- to {names.get(chat, chat)}:")
+            for line in _plain(str(call.params["text"])).split("\n"):
+                self.say(f"   📨 {line}")
+        if self.current is not None:
+            mine = self.current.inbox()
+            if mine:
+                self.say(f"-- to you ({self.current_name}):")
+                self._show(mine)
 
     def _choose(self, name: str) -> None:
         wanted = fold(name)
