@@ -10,8 +10,8 @@ import html
 import re
 import sys
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
