@@ -123,6 +123,8 @@ class Task(SQLModel, table=True):
     timeframe: str = Field(default=Timeframe.YEAR)
     timeframe_text: str
     involves_hamlets: bool = False
+    # Set by a rollover: the task of the previous year's plan this one continues.
+    carried_from_id: int | None = Field(default=None, foreign_key="task.id")
 
 
 class TaskUnit(SQLModel, table=True):
@@ -188,6 +190,11 @@ class Report(SQLModel, table=True):
     evidence_path: str | None = None
     evidence_sha256: str | None = None
     evidence_text: str | None = None
+    # The office's review: None until reviewed, then "accepted" or "returned".
+    review_status: str | None = Field(default=None, index=True)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="member.id")
+    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    review_comment: str | None = Field(default=None, sa_type=Text)
 
 
 class ReportDraft(SQLModel, table=True):
@@ -207,6 +214,8 @@ class ReportDraft(SQLModel, table=True):
     evidence_path: str | None = None
     evidence_sha256: str | None = None
     evidence_text: str | None = None
+    # The office entering a report for a member who phoned it in: the member it is for.
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="member.id")
     updated_at: datetime = Field(sa_column=_utc_column())
 
 
@@ -242,3 +251,25 @@ class Reminder(SQLModel, table=True):
     not_before: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ReviewDraft(SQLModel, table=True):
+    """An office member returning a report: waiting for the comment to send with it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    report_id: int = Field(foreign_key="report.id")
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class PendingImport(SQLModel, table=True):
+    """A plan file the office sent in chat: dry run shown, waiting for confirmation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    file_id: str
+    file_name: str
+    year: int
+    created_at: datetime = Field(sa_column=_utc_column())
