@@ -257,3 +257,28 @@ MUTED = (
     "Nhắc hạn chót vẫn được gửi. Gõ /tamdung 0 để bật lại."
 )
 UNMUTED = "Đã bật lại nhắc nhở thường kỳ."
+
+# --- Summary views ------------------------------------------------------------------------
+SUMMARY_SCOPE_TITLE = (
+    "📊 <b>{scope}</b> — Kế hoạch {number}, năm {year}\n{quarter} · cập nhật {time}"
+)
+SUMMARY_USAGE = (
+    "Xem tổng hợp theo: quý (<b>/tonghop q2</b>), năm (<b>/tonghop 2023</b>), "
+    "ấp hoặc đơn vị (<b>/tonghop ấp 3</b>), lĩnh vực (<b>/tonghop 6</b>)."
+)
+SUMMARY_NO_PLAN_YEAR = "Không có kế hoạch năm {year}."
+SUMMARY_NO_AREA = "Không có lĩnh vực {number}. Kế hoạch có các lĩnh vực từ 1 đến {last}."
+SUMMARY_OTHER_UNIT = "Anh/chị chỉ xem được tổng hợp của {unit}."
+SUMMARY_CHART_CAPTION = "Biểu đồ tiến độ — {scope}, {quarter}"
+SUMMARY_AREA_TASKS = "<b>Các nhiệm vụ:</b>"
+OVERDUE_TITLE = "⏰ <b>Nhiệm vụ trễ hạn</b>{scope} ({count})"
+OVERDUE_YEAR = "<b>Quá hạn báo cáo năm ({deadline}), chưa hoàn thành:</b>"
+OVERDUE_ONGOING = "<b>Thường xuyên, chưa báo cáo {quarter}:</b>"
+OVERDUE_NONE = "✅ Không có nhiệm vụ nào trễ hạn{scope}."
+OVERDUE_NOT_YET = "Hạn báo cáo năm là {deadline}: chưa đến hạn."
+MISSING_TITLE = "📭 <b>Chưa báo cáo {quarter}</b>"
+MISSING_LINE = "• <b>{name}</b> ({who}): {reported}/{in_scope} nhiệm vụ"
+MISSING_NOBODY = "chưa có người phụ trách"
+MISSING_NONE = "📬 Tất cả đơn vị và ấp đã báo cáo {quarter}."
+MISSING_OWN = "📭 <b>{unit}</b> còn {count} nhiệm vụ chưa báo cáo {quarter}:"
+MISSING_OWN_NONE = "📬 {unit} đã báo cáo đủ các nhiệm vụ trong {quarter}. Cảm ơn anh/chị!"

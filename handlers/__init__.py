@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import invites, messages, onboarding, overview, reminders, reporting
+from handlers import followup, invites, messages, onboarding, overview, reminders, reporting
 from handlers.errors import on_error
 
 
@@ -25,6 +25,8 @@ def register_handlers(application: Application) -> None:
         (["cancel", "huy"], reporting.cancel_command),
         (["tasks", "nhiemvu"], overview.tasks_command),
         (["summary", "tonghop"], overview.summary_command),
+        (["overdue", "trehan"], followup.overdue_command),
+        (["missing", "chuabaocao"], followup.missing_command),
         (["invite", "moi"], invites.invite_command),
         (["members", "thanhvien"], invites.members_command),
         (["remind", "nhacnho"], reminders.remind_command),

@@ -46,10 +46,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
         else:
             await reply(update, texts.NOT_ALLOWED)
     elif words in _SUMMARY_WORDS:
-        if visit.member.role in (Role.CHAIRMAN, Role.OFFICE):
-            await show_summary(update, visit)
-        else:
-            await reply(update, texts.SUMMARY_NOT_ALLOWED)
+        await show_summary(update, context, visit, [])
     elif words in _TASKS_WORDS:
         await show_tasks(update, visit)
     elif words in _HELP_WORDS:

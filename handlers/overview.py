@@ -1,16 +1,30 @@
-"""Seeing where things stand: /nhiemvu (my tasks) and /tonghop (the whole plan)."""
+"""Seeing where things stand: /nhiemvu (my tasks), /tonghop (the plan, with a chart and
+filters), /trehan (overdue tasks) and /chuabaocao (who has not reported this quarter).
+
+Chairman and office see the whole commune; officers and hamlet heads see their own unit.
+"""
+
+import re
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
+from handlers.charts import summary_chart
 from handlers.context import Visit, members_only, reply
-from handlers.render import split_message, summary_messages, task_lines
-from models.plans import current_plan
+from handlers.render import split_message, summary_messages, task_lines, task_state_line
+from models.clock import quarter_label, quarter_of
+from models.errors import DomainError
+from models.members import find_unit
+from models.plans import current_plan, plan_for_year
 from models.reports import latest_reports, member_unit, tasks_in_scope
 from models.summary import summarise
-from models.tables import Role
+from models.tables import Plan, Role, Unit
+from models.textfold import fold
+
+LEADERS = frozenset({Role.CHAIRMAN, Role.OFFICE})
 
 
 @members_only()
@@ -25,7 +39,7 @@ async def show_tasks(update: Update, visit: Visit) -> None:
     tasks = await tasks_in_scope(visit.session, visit.member, plan)
     unit = await member_unit(visit.session, visit.member)
     if not tasks or unit is None:
-        leader = visit.member.role in (Role.CHAIRMAN, Role.OFFICE)
+        leader = visit.member.role in LEADERS
         await reply(update, texts.NO_TASKS_LEADER if leader else texts.NO_TASKS)
         return
     latest = {
@@ -40,17 +54,138 @@ async def show_tasks(update: Update, visit: Visit) -> None:
         await reply(update, part)
 
 
-@members_only({Role.CHAIRMAN, Role.OFFICE}, denied_text=texts.SUMMARY_NOT_ALLOWED)
+# --- /tonghop ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryFilter:
+    """What /tonghop was asked to show."""
+
+    year: int | None = None
+    quarter: int | None = None
+    area: int | None = None
+    unit_text: str | None = None
+
+
+_QUARTER = re.compile(r"^(?:q|quy)\s*(1|2|3|4|i|ii|iii|iv)$")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def parse_summary_filter(args: list[str]) -> SummaryFilter | None:
+    """Read ``q2``, ``quý II``, ``2023``, ``6`` (an area), ``ấp 3`` or a unit's name, in any
+    combination; None if a word fits nothing.
+    """
+    words = fold(" ".join(args)).split()
+    year = quarter = area = None
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i : i + 2])
+        if _QUARTER.match(pair) and words[i] == "quy":
+            number = _QUARTER.match(pair)
+            assert number is not None
+            quarter, i = _ROMAN.get(number.group(1)) or int(number.group(1)), i + 2
+            continue
+        single = _QUARTER.match(words[i])
+        if single:
+            quarter = _ROMAN.get(single.group(1)) or int(single.group(1))
+        elif re.fullmatch(r"20\d\d", words[i]):
+            year = int(words[i])
+        elif re.fullmatch(r"\d{1,2}", words[i]) and not rest:
+            area = int(words[i])
+        else:
+            rest.append(words[i])
+        i += 1
+    unit_text = " ".join(rest) or None
+    if unit_text and area is not None:
+        unit_text, area = f"{unit_text} {area}", None  # "ấp 3": the number names the hamlet
+    return SummaryFilter(year, quarter, area, unit_text)
+
+
+@members_only()
 async def summary_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
 ) -> None:
-    """/tonghop (/summary): the plan and the current quarter at a glance."""
-    await show_summary(update, visit)
+    """/tonghop (/summary) [q2] [2023] [ấp 3 | unit] [6]: the plan at a glance, with a chart."""
+    await show_summary(update, context, visit, list(context.args or []))
 
 
-async def show_summary(update: Update, visit: Visit) -> None:
-    """Send the summary of the current plan (the caller has checked the role)."""
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
-    summary = await summarise(visit.session, visit.commune, plan, visit.now)
-    for message in summary_messages(summary, visit.commune.timezone):
-        await reply(update, message)
+async def show_summary(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, args: list[str]
+) -> None:
+    """Send the chart and the summary for the member's view and the filter asked."""
+    asked = parse_summary_filter(args)
+    if asked is None:
+        await reply(update, texts.SUMMARY_USAGE)
+        return
+    plan = await _plan(update, visit, asked.year)
+    if plan is None:
+        return
+    answered, unit = await _unit_for(update, visit, asked.unit_text)
+    if answered:
+        return
+    current = quarter_of(visit.now, visit.commune.timezone)
+    quarter = f"{plan.year}Q{asked.quarter}" if asked.quarter else None
+    if quarter is None and plan.year != int(current[:4]):
+        quarter = f"{plan.year}Q4" if plan.year < int(current[:4]) else f"{plan.year}Q1"
+    if quarter is not None and quarter > current:
+        quarter = current
+    if asked.area is not None and not 1 <= asked.area <= 8:
+        await reply(update, texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
+        return
+    summary = await summarise(
+        visit.session, visit.commune, plan, visit.now,
+        quarter=quarter, unit=unit, area_number=asked.area,
+    )  # fmt: skip
+    if not summary.areas:
+        await reply(update, texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
+        return
+    scope = summary.scope or "toàn xã"
+    message = update.effective_message
+    assert message is not None
+    await message.reply_photo(
+        summary_chart(summary),
+        caption=texts.SUMMARY_CHART_CAPTION.format(
+            scope=esc(scope), quarter=quarter_label(summary.quarter)
+        ),
+    )
+    for text in summary_messages(summary, visit.commune.timezone):
+        await reply(update, text)
+    if asked.area is not None:
+        lines = [texts.SUMMARY_AREA_TASKS, *map(task_state_line, summary.tasks)]
+        await reply(update, "\n".join(lines))
+
+
+async def _plan(update: Update, visit: Visit, year: int | None) -> Plan | None:
+    if year is None:
+        return await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await plan_for_year(visit.session, visit.commune, year)
+    if plan is None:
+        await reply(update, texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+    return plan
+
+
+async def _unit_for(
+    update: Update, visit: Visit, unit_text: str | None
+) -> tuple[bool, Unit | None]:
+    """The unit the view is narrowed to: the member's own for officers and hamlet heads;
+    the one asked for (or none: the whole commune) for leaders. The flag says the member
+    has been answered already (a refusal), and nothing more should be sent.
+    """
+    own = await member_unit(visit.session, visit.member)
+    if visit.member.role not in LEADERS:
+        if own is None:
+            await reply(update, texts.NO_TASKS)
+            return True, None
+        if unit_text and fold(unit_text) != fold(own.name):
+            await reply(update, texts.SUMMARY_OTHER_UNIT.format(unit=esc(own.name)))
+            return True, None
+        return False, own
+    if not unit_text:
+        return False, None
+    try:
+        return False, await find_unit(visit.session, visit.commune, unit_text)
+    except DomainError as error:
+        hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
+        await reply(update, texts.INVITE_ERRORS_OFFICE["unknown_unit"].format(hint=hint))
+        return True, None

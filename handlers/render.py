@@ -5,7 +5,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.texts import esc
 from models.clock import format_datetime, quarter_label
-from models.summary import PlanSummary
+from models.summary import PlanSummary, TaskLine
 from models.tables import Report, Status, Task
 
 # Telegram's limit is 4096 characters; leave room for what clients add.
@@ -61,8 +61,10 @@ def task_icon(report: Report | None) -> str:
 def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
     """/summary as a few short messages: the areas, who has not reported, what is blocked."""
     quarter = quarter_label(summary.quarter)
+    title = texts.SUMMARY_SCOPE_TITLE if summary.scope else texts.SUMMARY_TITLE
     lines = [
-        texts.SUMMARY_TITLE.format(
+        title.format(
+            scope=esc(summary.scope or ""),
             number=esc(summary.plan_number),
             year=summary.year,
             quarter=quarter,
@@ -137,3 +139,9 @@ def task_lines(tasks: list[Task], latest: dict[int, Report]) -> list[str]:
             f"{task_icon(report)} <b>{task.code}</b> {esc(short_title(task.text, 48))}{percent}"
         )
     return lines
+
+
+def task_state_line(item: TaskLine) -> str:
+    """One task with its state icon and percent."""
+    icon = texts.STATUS_ICONS[item.status] if item.status else texts.NOT_REPORTED_ICON
+    return f"{icon} <b>{item.code}</b> {esc(short_title(item.text, 48))} — {item.percent}%"

@@ -4,7 +4,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.errors import DomainError
-from models.tables import Area, Commune, Plan, Task
+from models.tables import Area, Commune, Plan, Task, TaskRole, TaskUnit
 
 
 async def current_plan(session: AsyncSession, commune: Commune, year: int) -> Plan:
@@ -50,3 +50,16 @@ async def task_by_code(session: AsyncSession, plan: Plan, code: str) -> Task | N
     """The plan's task with this code (``"6.3"``), if any."""
     statement = select(Task).where(Task.plan_id == plan.id, Task.code == code.strip())
     return (await session.exec(statement)).first()
+
+
+async def lead_units(session: AsyncSession, plan: Plan) -> dict[int, list[int]]:
+    """The lead unit ids of each task of the plan."""
+    statement = (
+        select(TaskUnit)
+        .join(Task, col(Task.id) == col(TaskUnit.task_id))
+        .where(Task.plan_id == plan.id, TaskUnit.role == TaskRole.LEAD)
+    )
+    leads: dict[int, list[int]] = {}
+    for link in await session.exec(statement):
+        leads.setdefault(link.task_id, []).append(link.unit_id)
+    return leads

@@ -164,11 +164,14 @@ async def _next_version(session: AsyncSession, task_id: int, unit_id: int) -> in
     return (latest or 0) + 1
 
 
-async def latest_reports(session: AsyncSession, plan: Plan) -> dict[tuple[int, int], Report]:
-    """The latest version of every (task, unit) report in ``plan``."""
+async def latest_reports(
+    session: AsyncSession, plan: Plan, until: datetime | None = None
+) -> dict[tuple[int, int], Report]:
+    """The latest version of every (task, unit) report in ``plan`` (made before ``until``)."""
     newest = (
         select(Report.task_id, Report.unit_id, func.max(Report.version).label("version"))
         .where(Report.plan_id == plan.id)
+        .where(col(Report.created_at) < until if until is not None else True)
         .group_by(col(Report.task_id), col(Report.unit_id))
         .subquery()
     )
@@ -189,3 +192,11 @@ async def report_history(session: AsyncSession, task: Task, unit_id: int) -> lis
         .order_by(col(Report.version))
     )
     return list(await session.exec(statement))
+
+
+async def reported_in(session: AsyncSession, plan: Plan, quarter: str) -> set[tuple[int, int]]:
+    """The (task, unit) pairs with any report in ``quarter`` (any version)."""
+    statement = select(Report.task_id, Report.unit_id).where(
+        Report.plan_id == plan.id, Report.quarter == quarter
+    )
+    return {(task_id, unit_id) for task_id, unit_id in await session.exec(statement)}

@@ -1,4 +1,4 @@
-"""Where a plan stands: per area, overall, who has not reported this quarter, what is
+"""Where a plan stands: per area, overall, who has not reported in a quarter, what is
 blocked. :func:`compute_summary` is pure; :func:`summarise` fetches what it needs.
 
 How a task's state follows from its reports (each unit's latest version counts):
@@ -8,6 +8,9 @@ How a task's state follows from its reports (each unit's latest version counts):
 - in progress, if there is any other report; not reported, if there is none.
 A task's percent is the mean of its lead units' latest percents (a lead that has not
 reported counts 0): the lead unit answers for the task, the others take part.
+
+A summary can be narrowed to one unit or hamlet (then each task's state is that unit's own
+latest report), to one area, and to a past quarter (reports after it are ignored).
 """
 
 from collections.abc import Sequence
@@ -17,7 +20,7 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.clock import local, quarter_of
+from models.clock import local, quarter_end_utc, quarter_of
 from models.plans import plan_areas, plan_tasks
 from models.reports import latest_reports
 from models.tables import (
@@ -46,6 +49,7 @@ class AreaSummary:
     blocked: int = 0
     not_started: int = 0
     not_reported: int = 0
+    percent: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,31 @@ class BlockedItem:
     note: str
 
 
+@dataclass(frozen=True)
+class Participation:
+    """How much of its work a unit or hamlet has reported in the quarter."""
+
+    unit_id: int
+    name: str
+    kind: str
+    in_scope: int
+    reported: int
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One task's state, for lists."""
+
+    code: str
+    text: str
+    area_number: int
+    status: Status | None
+    percent: int
+
+
 @dataclass
 class PlanSummary:
-    """Where a plan stands."""
+    """Where a plan stands (or one unit's or one area's part of it)."""
 
     plan_number: str
     year: int
@@ -72,6 +98,9 @@ class PlanSummary:
     missing_units: list[str] = field(default_factory=list)
     missing_hamlets: list[str] = field(default_factory=list)
     blocked: list[BlockedItem] = field(default_factory=list)
+    participation: list[Participation] = field(default_factory=list)
+    tasks: list[TaskLine] = field(default_factory=list)
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,20 @@ def task_state(lead_unit_ids: Sequence[int], latest: dict[int, Report]) -> TaskS
     return TaskState(Status.IN_PROGRESS, percent)
 
 
+def _count(row: AreaSummary, status: Status | None) -> None:
+    row.total += 1
+    if status is None:
+        row.not_reported += 1
+    elif status == Status.DONE:
+        row.done += 1
+    elif status == Status.BLOCKED:
+        row.blocked += 1
+    elif status == Status.NOT_STARTED:
+        row.not_started += 1
+    else:
+        row.in_progress += 1
+
+
 def compute_summary(
     *,
     plan: Plan,
@@ -108,85 +151,154 @@ def compute_summary(
     latest: dict[tuple[int, int], Report],
     quarter: str,
     as_of: datetime,
+    unit: Unit | None = None,
 ) -> PlanSummary:
-    """Summarise a plan from its rows (see the module docstring for the rules)."""
+    """Summarise a plan from its rows (see the module docstring for the rules).
+
+    Args:
+        plan: the plan.
+        areas: the areas to show (all, or one).
+        tasks: the tasks to count (all, or those of one area or one unit's scope).
+        links: the task-unit links of the plan.
+        units: the commune's units and hamlets.
+        latest: the latest report per (task, unit), as of the summary's moment.
+        quarter: the quarter whose reporting is checked (``"2026Q4"``).
+        as_of: the moment the summary describes.
+        unit: narrow to this unit's own reports.
+    """
     unit_names = {u.id: u.name for u in units}
     leads: dict[int, list[int]] = {}
+    scope: dict[int, list[int]] = {}
     for link in links:
+        scope.setdefault(link.unit_id, []).append(link.task_id)
         if link.role == TaskRole.LEAD:
             leads.setdefault(link.task_id, []).append(link.unit_id)
     by_task: dict[int, dict[int, Report]] = {}
     for (task_id, unit_id), report in latest.items():
-        by_task.setdefault(task_id, {})[unit_id] = report
+        if unit is None or unit_id == unit.id:
+            by_task.setdefault(task_id, {})[unit_id] = report
     area_rows = {a.id: AreaSummary(a.number, a.name) for a in areas}
+    area_percents: dict[int | None, list[float]] = {}
     blocked: list[BlockedItem] = []
-    percents: list[float] = []
-    done = 0
+    lines: list[TaskLine] = []
     for task in tasks:
         assert task.id is not None
         reports = by_task.get(task.id, {})
-        state = task_state(leads.get(task.id, []), reports)
-        percents.append(state.percent)
-        row = area_rows[task.area_id]
-        row.total += 1
-        if state.status is None:
-            row.not_reported += 1
-        elif state.status == Status.DONE:
-            row.done += 1
-            done += 1
-        elif state.status == Status.BLOCKED:
-            row.blocked += 1
-        elif state.status == Status.NOT_STARTED:
-            row.not_started += 1
-        else:
-            row.in_progress += 1
+        own = reports.get(unit.id or 0) if unit is not None else None
+        state = (
+            TaskState(Status(own.status) if own else None, own.percent if own else 0.0)
+            if unit is not None
+            else task_state(leads.get(task.id, []), reports)
+        )
+        if task.area_id in area_rows:
+            _count(area_rows[task.area_id], state.status)
+            area_percents.setdefault(task.area_id, []).append(state.percent)
+        lines.append(
+            TaskLine(task.code, task.text, task.area_number, state.status, round(state.percent))
+        )
         blocked.extend(
             BlockedItem(task.code, unit_names.get(unit_id, "?"), report.note)
             for unit_id, report in reports.items()
             if report.status == Status.BLOCKED
         )
-    reported_this_quarter = {unit for (_, unit), r in latest.items() if r.quarter == quarter}
+    for area_id, row in area_rows.items():
+        values = area_percents.get(area_id, [])
+        row.percent = round(sum(values) / len(values)) if values else 0
+    percents = [line.percent for line in lines]
+    reported_in_quarter: dict[int, set[int]] = {}
+    for (task_id, unit_id), report in latest.items():
+        if report.quarter == quarter:
+            reported_in_quarter.setdefault(unit_id, set()).add(task_id)
+    task_ids = {task.id for task in tasks}
+    hamlet_tasks = {task.id for task in tasks if task.involves_hamlets}
     expected = {unit_id for unit_ids in leads.values() for unit_id in unit_ids}
-    hamlets_expected = any(task.involves_hamlets for task in tasks)
-    ordered = sorted(units, key=lambda u: (u.position, u.name))
+    participation = []
+    for candidate in sorted(units, key=lambda u: (u.kind != UnitKind.UNIT, u.position, u.name)):
+        if unit is not None and candidate.id != unit.id:
+            continue
+        in_scope = (
+            hamlet_tasks
+            if candidate.kind == UnitKind.HAMLET
+            else set(scope.get(candidate.id or 0, [])) & task_ids
+        )
+        counted = candidate.kind == UnitKind.HAMLET or candidate.id in expected
+        if in_scope and (counted or unit is not None):
+            reported = len(reported_in_quarter.get(candidate.id or 0, set()) & in_scope)
+            participation.append(
+                Participation(
+                    candidate.id or 0, candidate.name, candidate.kind, len(in_scope), reported
+                )
+            )
     return PlanSummary(
         plan_number=plan.number,
         year=plan.year,
         quarter=quarter,
         as_of=as_of,
         total=len(tasks),
-        done=done,
+        done=sum(1 for line in lines if line.status == Status.DONE),
         percent=round(sum(percents) / len(percents)) if percents else 0,
         areas=list(area_rows.values()),
         missing_units=[
-            u.name
-            for u in ordered
-            if u.kind == UnitKind.UNIT and u.id in expected and u.id not in reported_this_quarter
+            p.name for p in participation if p.kind == UnitKind.UNIT and not p.reported
         ],
         missing_hamlets=[
-            u.name
-            for u in ordered
-            if u.kind == UnitKind.HAMLET and hamlets_expected and u.id not in reported_this_quarter
+            p.name for p in participation if p.kind == UnitKind.HAMLET and not p.reported
         ],
         blocked=blocked,
+        participation=participation,
+        tasks=lines,
+        scope=unit.name if unit is not None else None,
     )
 
 
 async def summarise(
-    session: AsyncSession, commune: Commune, plan: Plan, now: datetime
+    session: AsyncSession,
+    commune: Commune,
+    plan: Plan,
+    now: datetime,
+    *,
+    quarter: str | None = None,
+    unit: Unit | None = None,
+    area_number: int | None = None,
 ) -> PlanSummary:
-    """Where ``plan`` stands at ``now``, for the quarter ``now`` falls in."""
+    """Where ``plan`` stands, for a quarter (default: the one ``now`` falls in).
+
+    Args:
+        session: the open session.
+        commune: the plan's commune.
+        plan: the plan.
+        now: the current time (UTC).
+        quarter: a past quarter to look back at (reports after it are ignored).
+        unit: narrow to one unit's or hamlet's own reports and tasks.
+        area_number: narrow to one area.
+    """
+    current = quarter_of(now, commune.timezone)
+    quarter = quarter or current
+    until = quarter_end_utc(quarter, commune.timezone) if quarter < current else None
     tasks = await plan_tasks(session, plan)
     links = list(await session.exec(select(TaskUnit).where(TaskUnit.commune_id == commune.id)))
     task_ids = {task.id for task in tasks}
+    links = [link for link in links if link.task_id in task_ids]
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
+    areas = await plan_areas(session, plan)
+    if unit is not None:
+        in_scope = {link.task_id for link in links if link.unit_id == unit.id}
+        tasks = [
+            t
+            for t in tasks
+            if (t.involves_hamlets if unit.kind == UnitKind.HAMLET else t.id in in_scope)
+        ]
+    if area_number is not None:
+        areas = [a for a in areas if a.number == area_number]
+        tasks = [t for t in tasks if t.area_number == area_number]
     return compute_summary(
         plan=plan,
-        areas=await plan_areas(session, plan),
+        areas=areas,
         tasks=tasks,
-        links=[link for link in links if link.task_id in task_ids],
+        links=links,
         units=units,
-        latest=await latest_reports(session, plan),
-        quarter=quarter_of(now, commune.timezone),
-        as_of=local(now, commune.timezone),
+        latest=await latest_reports(session, plan, until=until),
+        quarter=quarter,
+        as_of=local(until or now, commune.timezone),
+        unit=unit,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from models.clock import quarter_bounds
 from models.tables import Role
 from scheduler.calendar import WorkCalendar
 from scheduler.config import RemindersSettings
@@ -88,14 +89,6 @@ class Due:
     def routine(self) -> bool:
         """Routine prompts can be muted; deadline and escalation messages cannot."""
         return self.kind in ROUTINE_KINDS
-
-
-def quarter_bounds(day: date) -> tuple[str, date, date]:
-    """The quarter ``day`` falls in: its key (``"2026Q4"``), first and last day."""
-    number = (day.month - 1) // 3 + 1
-    first = date(day.year, 3 * number - 2, 1)
-    next_first = date(day.year + (number == 4), (3 * number) % 12 + 1, 1)
-    return f"{day.year}Q{number}", first, next_first - timedelta(days=1)
 
 
 class Rules:

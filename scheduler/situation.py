@@ -8,15 +8,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import as_utc, quarter_of
 from models.plans import plan_tasks
-from models.tables import Commune, Member, Plan, Report, Role, TaskRole, TaskUnit, Unit, UnitKind
+from models.reports import reported_in
+from models.tables import Commune, Member, Plan, Role, TaskRole, TaskUnit, Unit, UnitKind
 from scheduler.rules import LateUnit, Recipient, Situation, TaskRef
-
-
-async def _reported(session: AsyncSession, plan: Plan, quarter: str) -> set[tuple[int, int]]:
-    statement = select(Report.task_id, Report.unit_id).where(
-        Report.plan_id == plan.id, Report.quarter == quarter
-    )
-    return {(task_id, unit_id) for task_id, unit_id in await session.exec(statement)}
 
 
 async def read_situation(
@@ -49,11 +43,11 @@ async def read_situation(
 
     quarter = quarter_of(now, commune.timezone)
     deadline_quarter = f"{plan.report_deadline.year}Q{(plan.report_deadline.month - 1) // 3 + 1}"
-    reported_now = await _reported(session, plan, quarter)
+    reported_now = await reported_in(session, plan, quarter)
     reported_deadline = (
         reported_now
         if deadline_quarter == quarter
-        else await _reported(session, plan, deadline_quarter)
+        else await reported_in(session, plan, deadline_quarter)
     )
 
     def open_tasks(unit: Unit | None, reported: set[tuple[int, int]]) -> tuple[TaskRef, ...]:

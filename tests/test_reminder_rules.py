@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from models.clock import quarter_bounds
 from models.tables import Role
 from scheduler.calendar import WorkCalendar
 from scheduler.config import RemindersSettings
@@ -13,7 +14,6 @@ from scheduler.rules import (
     Situation,
     TaskRef,
     in_quiet_hours,
-    quarter_bounds,
     quiet_hours_end,
 )
 

@@ -148,14 +148,19 @@ async def test_a_stranger_gets_one_short_answer_to_everything_and_no_plan(world:
     assert len(sent_to_stranger) == len(attempts)
 
 
-async def test_a_hamlet_head_cannot_see_the_summary(world: World) -> None:
+async def test_a_hamlet_head_sees_only_their_hamlets_summary(world: World) -> None:
     head = await world.member(Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 3")
 
     for attempt in ("/tonghop", "/summary", "tong hop", "Tổng hợp"):
         said = await head.send(attempt)
-        assert len(said) == 1, (attempt, said)
-        assert "dành cho lãnh đạo" in said[0].text, (attempt, said)
-        assert "Kế hoạch 965" not in said[0].text and "Hoàn thành chung" not in said[0].text
+        assert said[0].method == "sendPhoto", (attempt, said)
+        assert "Ấp 3" in said[0].text, (attempt, said)
+        overview = said[1].text
+        assert "<b>Ấp 3</b>" in overview and "(0/9 nhiệm vụ xong)" in overview
+        everything = " ".join(m.text for m in said)
+        assert "Trạm Y tế xã" not in everything and "Ấp 4" not in everything
+    said = await head.send("/tonghop ấp 4")
+    assert said[0].text == "Anh/chị chỉ xem được tổng hợp của Ấp 3."
 
 
 async def test_an_officer_cannot_invite(world: World) -> None:

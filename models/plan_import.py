@@ -1,0 +1,1320 @@
+"""A plan from the office's own file, and a plan carried into the next year.
+
+Three jobs, in the order the office meets them:
+
+- :func:`read_plan_table` reads the task table of a Word (.docx) or Excel (.xlsx) file laid
+  out like the appendix (PHỤ LỤC) of Kế hoạch 965/KH-UBND, into the same
+  :class:`~models.plan_data.PlanSpec` that the bundled data file gives. Pure: no database.
+- :func:`import_plan` compares that spec with the plan already in the database for a year,
+  says what would change, and (unless it is a dry run) writes it through
+  :func:`models.plan_loader.load_plan`, which updates tasks in place so no report is lost.
+- :func:`rollover` starts next year's plan from this year's: ongoing tasks, and the year
+  tasks that were not done.
+
+The domain never speaks to users: errors carry a machine-readable ``reason``. The one
+exception is :class:`PlanImportError`, whose message is Vietnamese because it points a person
+at a row and a column of their own file.
+"""
+
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.errors import DomainError
+from models.plan_data import AreaSpec, PlanSpec, TaskSpec, UnitSpec, parse_task, read_plan_file
+from models.plan_loader import load_plan
+from models.plans import plan_areas, plan_for_year, plan_tasks
+from models.reports import latest_reports
+from models.summary import task_state
+from models.tables import (
+    Area,
+    Commune,
+    Plan,
+    Reminder,
+    Report,
+    ReportDraft,
+    Status,
+    Task,
+    TaskRole,
+    TaskUnit,
+    Timeframe,
+    Unit,
+    UnitKind,
+)
+from models.textfold import fold, fold_tokens
+from models.units import UnitCatalogue
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# What the XML inside the zip may unpack to: a small file that inflates to gigabytes (a zip
+# bomb) stops here, before a parser sees it. The seed's appendix is well under 1 MB.
+MAX_UNPACKED_XML_BYTES = 40 * 1024 * 1024
+# A plan has tens of rows; a sheet "used" to row 1 048 576 by stray formatting is not read
+# that far.
+MAX_SHEET_ROWS = 5000
+MAX_SHEET_COLUMNS = 50
+# Where a header row is looked for: the first rows of a Word table, of an Excel sheet.
+_HEADER_ROWS_DOCX = 5
+_HEADER_ROWS_XLSX = 30
+# Row-level problems gathered before giving up, so the office can fix them in one go.
+_MAX_PROBLEMS = 20
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+# Office writes password-protected .docx/.xlsx (and the old .doc/.xls) as OLE compound files.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+class PlanImportError(ValueError):
+    """A plan file that cannot be imported; nothing was changed.
+
+    The message is Vietnamese and names the place in the file (table or sheet, row, column).
+
+    Attributes:
+        reason: machine-readable: ``too_large``, ``empty_file``, ``unsupported_format``,
+            ``encrypted``, ``corrupt``, ``no_table``, ``missing_columns``,
+            ``task_before_area``, ``bad_area``, ``empty_task``, ``missing_lead``,
+            ``unknown_unit``, ``no_tasks``.
+        row: the row (1-based: the sheet's row number in Excel, the row within its table in
+            Word), when the problem is in a row.
+        column: the column's header as the plan writes it (``"Cơ quan chủ trì"``), if any.
+        table: the Word table (1-based, in document order), for a .docx.
+        sheet: the Excel sheet's name, for a .xlsx.
+        suggestion: for ``unknown_unit``, the nearest known unit, if any is close.
+        missing: for ``missing_columns``, the headers not found.
+        problems: every row-level problem found (this one first), when several were.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        table: int | None = None,
+        sheet: str | None = None,
+        suggestion: str | None = None,
+        missing: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.row = row
+        self.column = column
+        self.table = table
+        self.sheet = sheet
+        self.suggestion = suggestion
+        self.missing = missing
+        self.problems: tuple[PlanImportError, ...] = (self,)
+
+
+# -- the columns of the table -----------------------------------------------------------------
+
+_TT, _TASK, _RESULT, _LEAD, _COORDINATING, _TIMEFRAME = (
+    "tt",
+    "task",
+    "result",
+    "lead",
+    "coordinating",
+    "timeframe",
+)
+
+# The header each column has in the plan, and the folded spellings that also name it.
+COLUMN_LABELS: dict[str, str] = {
+    _TT: "TT",
+    _TASK: "Lĩnh vực/Nhiệm vụ",
+    _RESULT: "Kết quả",
+    _LEAD: "Cơ quan chủ trì",
+    _COORDINATING: "Cơ quan phối hợp",
+    _TIMEFRAME: "Thời gian thực hiện",
+}
+_HEADER_SPELLINGS: dict[str, frozenset[str]] = {
+    _TT: frozenset({"tt", "stt", "so tt", "so thu tu"}),
+    _TASK: frozenset(
+        {"linh vuc nhiem vu", "nhiem vu", "linh vuc", "noi dung", "noi dung nhiem vu"}
+    ),
+    _RESULT: frozenset({"ket qua", "ket qua dau ra", "san pham", "ket qua san pham"}),
+    _LEAD: frozenset({"co quan chu tri", "don vi chu tri", "chu tri"}),
+    _COORDINATING: frozenset({"co quan phoi hop", "don vi phoi hop", "phoi hop"}),
+    _TIMEFRAME: frozenset(
+        {"thoi gian thuc hien", "thoi gian", "thoi han", "thoi gian hoan thanh", "thoi han hoan thanh"}
+    ),
+}
+_UNIT_COLUMNS = (_LEAD, _COORDINATING)
+
+# "1", "I", "1." or "II)" in the TT column: an area row. "1.1" is a task's code.
+_AREA_NUMBER = re.compile(r"(\d{1,2}|[IVX]{1,5})\s*[.):]?", re.IGNORECASE)
+# A whole area row merged into its first cell: "1. Tham gia của người dân ở cấp cơ sở".
+_AREA_INLINE = re.compile(r"(\d{1,2}|[IVX]{1,5})\s*[.):/-]?\s+(\S.*)", re.IGNORECASE)
+# The row under some headers that numbers the columns: "(1) (2) (3) …".
+_COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+
+# "Số: 965/KH-UBND", or the appendix's "Ban hành kèm theo Kế hoạch số 965/KH-UBND".
+_PLAN_NUMBER = (
+    re.compile(r"\bSố\s*:\s*(\d{1,6}\s*/\s*KH[\w/-]*\w)", re.IGNORECASE),
+    re.compile(r"kèm theo\s+Kế hoạch\s+số\s*:?\s*(\d{1,6}\s*/\s*KH[\w/-]*\w)", re.IGNORECASE),
+)
+
+
+# -- what a table is read against -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportCatalogue:
+    """What an imported table is read against: the commune's units (names, other spellings,
+    the anti-corruption flag, their order), the phrases that mean every hamlet or no one, and
+    the yearly report deadline. Built from a plan data file by :func:`catalogue_for`.
+    """
+
+    units: tuple[UnitSpec, ...]
+    cells: UnitCatalogue
+    deadline_month: int = 12
+    deadline_day: int = 20
+
+    def nearest(self, text: str) -> str | None:
+        """The known unit closest to ``text``, if any is close enough."""
+        return self.cells.nearest(text)
+
+
+def catalogue_for(base: PlanSpec | None = None) -> ImportCatalogue:
+    """The catalogue an imported file is read against: every unit, spelling and phrase of
+    ``base`` (by default the bundled plan data file), and its report deadline.
+
+    Raises:
+        PlanDataError: when ``base`` is not given and the bundled data file is unreadable.
+    """
+    base = base or read_plan_file()
+    return ImportCatalogue(base.units, base.catalogue, base.deadline_month, base.deadline_day)
+
+
+# -- reading the file -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    # Cell texts by layout column; a cell that continues a merge from its left is "".
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """One Word table or one Excel sheet, as rows of text."""
+
+    rows: tuple[_Row, ...]
+    table: int | None = None
+    sheet: str | None = None
+
+    @property
+    def width(self) -> int:
+        return max((len(row.texts) for row in self.rows), default=0)
+
+
+def check_file_size(size: int, file_name: str = "") -> None:
+    """Refuse a file over :data:`MAX_FILE_BYTES` before anything reads it (the chat side
+    checks the size Telegram announces, before downloading).
+
+    Raises:
+        PlanImportError: ``too_large``.
+    """
+    if size > MAX_FILE_BYTES:
+        raise PlanImportError(
+            "too_large",
+            f"Tệp «{file_name}» quá lớn ({size / 1024 / 1024:.1f} MB); "
+            f"chỉ nhận tệp đến {MAX_FILE_BYTES // 1024 // 1024} MB.",
+        )
+
+
+def read_plan_table_file(
+    path: Path,
+    catalogue: ImportCatalogue,
+    *,
+    commune: str,
+    year: int,
+    number: str = "",
+    title: str = "",
+) -> PlanSpec:
+    """:func:`read_plan_table` on a file on disk; its size is checked before it is read.
+
+    Raises:
+        PlanImportError: as :func:`read_plan_table`; ``corrupt`` when the file cannot be read.
+    """
+    try:
+        check_file_size(path.stat().st_size, path.name)
+        content = path.read_bytes()
+    except OSError as exc:
+        raise PlanImportError(
+            "corrupt", f"Không đọc được tệp «{path.name}»: {exc.strerror}."
+        ) from exc
+    return read_plan_table(
+        content, path.name, catalogue, commune=commune, year=year, number=number, title=title
+    )
+
+
+def read_plan_table(
+    content: bytes,
+    file_name: str,
+    catalogue: ImportCatalogue,
+    *,
+    commune: str,
+    year: int,
+    number: str = "",
+    title: str = "",
+) -> PlanSpec:
+    """Read the task table of a plan from a Word (.docx) or Excel (.xlsx) file.
+
+    The table is laid out like the appendix of the seed plan: the columns TT,
+    Lĩnh vực/Nhiệm vụ, Kết quả, Cơ quan chủ trì, Cơ quan phối hợp, Thời gian thực hiện (in any
+    order, headers matched with or without diacritics; other columns are ignored). An area
+    row has its number in TT ("1" or "I") and its name (often merged across the row); a task
+    row has TT empty or a code ("1.1"), which is not read: codes follow the order of the rows.
+    A Word table split into one table per page is joined; header rows repeated on each page
+    are skipped. In Excel the sheet named "Kế hoạch" is read, else the first sheet whose header
+    matches. Cells are read as :func:`models.plan_data.read_plan_file` reads the data file.
+
+    Args:
+        content: the file's bytes.
+        file_name: its name; the extension says which format it is.
+        catalogue: the units the file may name (see :func:`catalogue_for`).
+        commune: the commune's name.
+        year: the year the plan is for.
+        number: the plan's number; if empty, it is taken from the document ("Số: 965/KH-UBND"
+            or "kèm theo Kế hoạch số …"), else left empty.
+        title: the plan's title; if empty, taken from the line under "PHỤ LỤC" or "KẾ HOẠCH".
+
+    Returns:
+        The plan, with every unit of ``catalogue`` (so loading it keeps the others' order).
+
+    Raises:
+        PlanImportError: the file is too large, empty, of another format, password-protected,
+            corrupt, has no table or not the right columns, a task before any area, an empty
+            task, a task without a lead, a unit no one knows (the message suggests the nearest)
+            or no task at all. The message names the row and column.
+    """
+    check_file_size(len(content), file_name)
+    extension = Path(file_name).suffix.lower()
+    if extension not in (".docx", ".xlsx"):
+        hint = (
+            " Đây là định dạng cũ: hãy mở tệp và lưu lại thành .docx hoặc .xlsx."
+            if extension in (".doc", ".xls")
+            else ""
+        )
+        raise PlanImportError(
+            "unsupported_format",
+            f"Không đọc được tệp «{file_name}»: chỉ nhận tệp Word (.docx) hoặc Excel (.xlsx)."
+            + hint,
+        )
+    if not content:
+        raise PlanImportError("empty_file", f"Tệp «{file_name}» rỗng (0 byte).")
+    _check_package(content, file_name, extension)
+    if extension == ".docx":
+        grids, lines = _read_docx(content, file_name)
+        if not grids:
+            raise PlanImportError(
+                "no_table", f"Tệp «{file_name}» không có bảng nào: cần bảng nhiệm vụ (phụ lục)."
+            )
+        areas, heading = _read_grids(grids, lines, catalogue, file_name)
+    else:
+        areas, heading = _read_xlsx(content, file_name, catalogue)
+    found_number, found_title = _find_heading(heading)
+    return PlanSpec(
+        number=number.strip() or found_number,
+        title=_clean(title) or found_title,
+        commune=commune,
+        year=year,
+        issued=None,
+        deadline_month=catalogue.deadline_month,
+        deadline_day=catalogue.deadline_day,
+        units=catalogue.units,
+        areas=areas,
+        catalogue=catalogue.cells,
+    )
+
+
+def _check_package(content: bytes, file_name: str, extension: str) -> None:
+    """Check the zip container before a parser sees it: its kind, encryption, unpacked size."""
+    kind = "Word (.docx)" if extension == ".docx" else "Excel (.xlsx)"
+    if content.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_STREAM in content:
+            raise PlanImportError(
+                "encrypted",
+                f"Tệp «{file_name}» có đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại.",
+            )
+        raise PlanImportError(
+            "unsupported_format",
+            f"Tệp «{file_name}» là tệp Word/Excel đời cũ (.doc/.xls) dù mang đuôi {extension}: "
+            "hãy mở tệp và lưu lại thành .docx hoặc .xlsx.",
+        )
+    corrupt = PlanImportError(
+        "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp {kind}."
+    )
+    if not content.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        raise corrupt
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise corrupt from exc
+    if any(member.flag_bits & 0x1 for member in members):
+        raise PlanImportError(
+            "encrypted", f"Tệp «{file_name}» có đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại."
+        )
+    names = {member.filename for member in members}
+    expected = "word/document.xml" if extension == ".docx" else "xl/workbook.xml"
+    if expected not in names:
+        other = "xl/workbook.xml" if extension == ".docx" else "word/document.xml"
+        if other in names:
+            actual = "Excel (.xlsx)" if extension == ".docx" else "Word (.docx)"
+            raise PlanImportError(
+                "corrupt",
+                f"Tệp «{file_name}» mang đuôi {extension} nhưng thật ra là tệp {actual}: "
+                "hãy đặt lại đúng đuôi tệp.",
+            )
+        raise corrupt
+    unpacked = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
+    if unpacked > MAX_UNPACKED_XML_BYTES:
+        raise PlanImportError(
+            "too_large",
+            f"Tệp «{file_name}» quá lớn khi giải nén; hãy gửi tệp chỉ có bảng nhiệm vụ.",
+        )
+
+
+def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
+    """The document's top-level tables as grids, and the text of its paragraphs."""
+    import docx  # noqa: PLC0415 - only an import needs it; it is slow to load
+
+    try:
+        document = docx.Document(io.BytesIO(content))
+        grids: list[_Grid] = []
+        for index, table in enumerate(document.tables, start=1):
+            rows = []
+            for number, row in enumerate(table.rows, start=1):
+                texts = [""] * row.grid_cols_before
+                previous = None
+                for cell in row.cells:
+                    # python-docx repeats a horizontally merged cell once per column it spans:
+                    # its text belongs to the first of them.
+                    texts.append("" if cell is previous else _clean(cell.text))
+                    previous = cell
+                rows.append(_Row(number, tuple(texts)))
+            grids.append(_Grid(tuple(rows), table=index))
+        lines = [_clean(paragraph.text) for paragraph in document.paragraphs]
+    except PlanImportError:
+        raise
+    except Exception as exc:  # a damaged part can fail anywhere in python-docx or lxml
+        raise PlanImportError(
+            "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp Word (.docx)."
+        ) from exc
+    return grids, [line for line in lines if line]
+
+
+def _read_xlsx(
+    content: bytes, file_name: str, catalogue: ImportCatalogue
+) -> tuple[tuple[AreaSpec, ...], list[str]]:
+    import openpyxl  # noqa: PLC0415 - only an import needs it; it is slow to load
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation, styles): harmless here.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+        sheets = [(sheet.title, _sheet_grid(sheet)) for sheet in workbook.worksheets]
+        workbook.close()
+    except Exception as exc:  # a damaged part can fail anywhere in openpyxl or its XML parser
+        raise PlanImportError(
+            "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp Excel (.xlsx)."
+        ) from exc
+    named = [grid for title, grid in sheets if fold(title) == "ke hoach"]
+    candidates = named or [grid for _title, grid in sheets]
+    if not any(grid.rows for grid in candidates):
+        raise PlanImportError(
+            "no_table", f"Tệp «{file_name}» không có trang tính nào có dữ liệu."
+        )
+    if named:
+        return _read_grids(named, [], catalogue, file_name)
+    for grid in candidates:
+        if _find_header(grid, _HEADER_ROWS_XLSX)[0] is not None:
+            return _read_grids([grid], [], catalogue, file_name)
+    # No sheet matches: read them all, so that the error names the nearest miss.
+    return _read_grids(candidates, [], catalogue, file_name)
+
+
+def _sheet_grid(sheet: Any) -> _Grid:
+    last_row = min(sheet.max_row, MAX_SHEET_ROWS)
+    last_column = min(sheet.max_column, MAX_SHEET_COLUMNS)
+    origins: dict[tuple[int, int], tuple[int, int]] = {}
+    for merged in sheet.merged_cells.ranges:
+        for row in range(merged.min_row, min(merged.max_row, last_row) + 1):
+            for column in range(merged.min_col, min(merged.max_col, last_column) + 1):
+                origins[(row, column)] = (merged.min_row, merged.min_col)
+    values: dict[tuple[int, int], str] = {}
+    rows = []
+    for row_number, row in enumerate(
+        sheet.iter_rows(max_row=last_row, max_col=last_column, values_only=True), start=1
+    ):
+        for column, value in enumerate(row, start=1):
+            values[(row_number, column)] = _cell_text(value)
+    for row_number in range(1, last_row + 1):
+        texts = []
+        for column in range(1, last_column + 1):
+            origin = origins.get((row_number, column), (row_number, column))
+            if origin[1] != column:
+                texts.append("")  # a merge continued from the left: its text is in its first cell
+            else:
+                texts.append(values.get(origin, ""))  # a merge from above repeats its text
+        while texts and not texts[-1]:
+            texts.pop()
+        rows.append(_Row(row_number, tuple(texts)))
+    while rows and not rows[-1].texts:
+        rows.pop()
+    return _Grid(tuple(rows), sheet=sheet.title)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    """NFC, one space between words (line breaks inside a cell read as spaces)."""
+    text = unicodedata.normalize("NFC", text).replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+# -- reading the grids ------------------------------------------------------------------------
+
+
+def _header_columns(row: _Row) -> dict[str, int]:
+    """Which of the six columns each cell of ``row`` names (the first cell naming one wins)."""
+    found: dict[str, int] = {}
+    for index, text in enumerate(row.texts):
+        folded = fold(text)
+        for key, spellings in _HEADER_SPELLINGS.items():
+            if folded in spellings and key not in found:
+                found[key] = index
+                break
+    return found
+
+
+def _find_header(grid: _Grid, within: int) -> tuple[dict[str, int] | None, _Row | None, int]:
+    """The full header row among the first ``within`` rows, or the nearest miss and its
+    score (how many of the six columns it has).
+    """
+    best_row: _Row | None = None
+    best = 0
+    for row in grid.rows[:within]:
+        columns = _header_columns(row)
+        if len(columns) == len(COLUMN_LABELS):
+            return columns, row, len(columns)
+        if len(columns) > best:
+            best, best_row = len(columns), row
+    return None, best_row, best
+
+
+@dataclass
+class _Reader:
+    """The state of reading the rows of the joined table, in order."""
+
+    catalogue: ImportCatalogue
+    file_name: str
+    areas: list[tuple[int, str, list[TaskSpec]]]
+    problems: list[PlanImportError]
+
+    def fail(
+        self, reason: str, text: str, grid: _Grid, row: _Row, column: str | None, **extra: Any
+    ) -> PlanImportError:
+        place = _place(grid, row, column)
+        return PlanImportError(
+            reason,
+            f"{place}: {text}",
+            row=row.number,
+            column=COLUMN_LABELS[column] if column else None,
+            table=grid.table,
+            sheet=grid.sheet,
+            **extra,
+        )
+
+
+def _place(grid: _Grid, row: _Row, column: str | None, code: str = "") -> str:
+    where = f"Bảng {grid.table}" if grid.table is not None else f"Trang tính «{grid.sheet}»"
+    place = f"{where}, dòng {row.number}"
+    if code:
+        place += f" (nhiệm vụ {code})"
+    if column:
+        place += f", cột «{COLUMN_LABELS[column]}»"
+    return place
+
+
+def _read_grids(
+    grids: Sequence[_Grid], lines: list[str], catalogue: ImportCatalogue, file_name: str
+) -> tuple[tuple[AreaSpec, ...], list[str]]:
+    """Join the task tables among ``grids`` and read their rows into areas and tasks.
+
+    Returns the areas, and the text before the table (where the number and title are).
+    """
+    reader = _Reader(catalogue, file_name, [], [])
+    columns: dict[str, int] | None = None
+    width = 0
+    nearest: tuple[int, _Grid, _Row] | None = None
+    heading = list(lines)
+    for grid in grids:
+        header, row, score = _find_header(
+            grid, _HEADER_ROWS_DOCX if grid.table is not None else _HEADER_ROWS_XLSX
+        )
+        if header is not None and row is not None:
+            columns, width = header, grid.width
+            if not reader.areas:
+                heading.extend(t for r in grid.rows[: grid.rows.index(row)] for t in r.texts if t)
+            body = grid.rows[grid.rows.index(row) + 1 :]
+        elif columns is not None and grid.table is not None and grid.width == width:
+            body = grid.rows  # the table goes on after a page break, without its header
+        else:
+            if row is not None and (nearest is None or score > nearest[0]):
+                nearest = (score, grid, row)
+            if columns is None:
+                heading.extend(t for r in grid.rows for t in r.texts if t)
+            continue
+        for body_row in body:
+            _read_row(reader, grid, body_row, columns)
+    if columns is None:
+        raise _missing_columns(nearest, file_name)
+    if reader.problems:
+        first = reader.problems[0]
+        others = reader.problems[1:]
+        if others:
+            listed = "\n".join(f"- {p.message}" for p in others[:5])
+            more = f"\n… và {len(others) - 5} lỗi khác." if len(others) > 5 else ""
+            first.message = f"{first.message}\nCòn {len(others)} lỗi khác:\n{listed}{more}"
+            first.args = (first.message,)
+        first.problems = tuple(reader.problems)
+        raise first
+    areas = tuple(
+        AreaSpec(number=number, name=name, tasks=tuple(tasks))
+        for number, name, tasks in reader.areas
+    )
+    if not any(area.tasks for area in areas):
+        raise PlanImportError(
+            "no_tasks", f"Tệp «{file_name}»: bảng nhiệm vụ không có nhiệm vụ nào."
+        )
+    return areas, heading
+
+
+def _missing_columns(nearest: tuple[int, _Grid, _Row] | None, file_name: str) -> PlanImportError:
+    wanted = "Cần đủ các cột: " + ", ".join(f"«{label}»" for label in COLUMN_LABELS.values())
+    if nearest is None:
+        return PlanImportError(
+            "missing_columns",
+            f"Tệp «{file_name}»: không tìm thấy dòng tiêu đề của bảng nhiệm vụ. {wanted}.",
+            missing=tuple(COLUMN_LABELS.values()),
+        )
+    _score, grid, row = nearest
+    found = _header_columns(row)
+    missing = tuple(label for key, label in COLUMN_LABELS.items() if key not in found)
+    return PlanImportError(
+        "missing_columns",
+        f"{_place(grid, row, None)}: bảng thiếu cột "
+        + ", ".join(f"«{label}»" for label in missing)
+        + f". {wanted}.",
+        row=row.number,
+        table=grid.table,
+        sheet=grid.sheet,
+        missing=missing,
+    )
+
+
+def _read_row(reader: _Reader, grid: _Grid, row: _Row, columns: dict[str, int]) -> None:
+    values = {
+        key: row.texts[index] if index < len(row.texts) else "" for key, index in columns.items()
+    }
+    filled = [key for key, text in values.items() if text]
+    if not filled:
+        return
+    if len(_header_columns(row)) >= 4:
+        return  # the header again, as Word repeats it on each page
+    if len(filled) == len(values) and all(_COLUMN_NUMBER.fullmatch(values[k]) for k in filled):
+        return  # the "(1) (2) (3)" row that numbers the columns
+    area = _area_row(values)
+    if area is not None:
+        _start_area(reader, grid, row, *area)
+        return
+    if not reader.areas:
+        reader.problems.append(
+            reader.fail(
+                "task_before_area",
+                "dòng nhiệm vụ nằm trước dòng lĩnh vực đầu tiên (dòng lĩnh vực có số ở cột «TT» "
+                "và tên lĩnh vực).",
+                grid,
+                row,
+                _TT,
+            )
+        )
+        raise reader.problems[0]
+    number, _name, tasks = reader.areas[-1]
+    position = len(tasks) + 1
+    code = f"{number}.{position}"
+    problems = _task_problems(reader, grid, row, values, code)
+    if problems:
+        reader.problems.extend(problems)
+        if len(reader.problems) >= _MAX_PROBLEMS:
+            raise_now = reader.problems[0]
+            raise_now.problems = tuple(reader.problems)
+            raise raise_now
+        # Keep the position taken, so the codes of the rows after it stay right in messages.
+    raw = {
+        "text": values[_TASK],
+        "result": values[_RESULT],
+        "lead": values[_LEAD],
+        "coordinating": values[_COORDINATING],
+        "timeframe": values[_TIMEFRAME],
+    }
+    tasks.append(
+        parse_task(reader.catalogue.cells, number, position, raw)
+        if not problems
+        else _placeholder(number, position)
+    )
+
+
+def _area_row(values: dict[str, str]) -> tuple[int, str] | None:
+    """The number and name of an area row: a number in TT, and at most one other cell (the
+    name, often merged across the row); or the whole row in one cell, "1. Tên lĩnh vực".
+    """
+    tt = values[_TT]
+    others = [text for key, text in values.items() if key != _TT and text]
+    if len(others) <= 1:
+        match = _AREA_NUMBER.fullmatch(tt)
+        if match:
+            return _area_number(match.group(1)), others[0] if others else ""
+        inline = _AREA_INLINE.fullmatch(tt)
+        if inline and not others:
+            return _area_number(inline.group(1)), inline.group(2)
+    return None
+
+
+def _area_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total = 0
+    numerals = [_ROMAN[ch] for ch in text.lower()]
+    for value, after in zip(numerals, [*numerals[1:], 0], strict=True):
+        total += -value if value < after else value
+    return total
+
+
+def _start_area(reader: _Reader, grid: _Grid, row: _Row, number: int, name: str) -> None:
+    if not name:
+        reader.problems.append(
+            reader.fail("bad_area", f"dòng lĩnh vực {number} chưa có tên lĩnh vực.", grid, row, _TASK)
+        )
+    if reader.areas and number <= reader.areas[-1][0]:
+        previous = reader.areas[-1][0]
+        text = (
+            f"số lĩnh vực {number} đã có ở trên."
+            if any(number == area[0] for area in reader.areas)
+            else f"số lĩnh vực {number} đứng sau lĩnh vực {previous}: các lĩnh vực phải theo thứ tự."
+        )
+        error = reader.fail("bad_area", text, grid, row, _TT)
+        reader.problems.append(error)
+        raise reader.problems[0]
+    reader.areas.append((number, name, []))
+
+
+def _task_problems(
+    reader: _Reader, grid: _Grid, row: _Row, values: dict[str, str], code: str
+) -> list[PlanImportError]:
+    problems = []
+
+    def fail(reason: str, text: str, column: str, **extra: Any) -> PlanImportError:
+        return PlanImportError(
+            reason,
+            f"{_place(grid, row, column, code)}: {text}",
+            row=row.number,
+            column=COLUMN_LABELS[column],
+            table=grid.table,
+            sheet=grid.sheet,
+            **extra,
+        )
+
+    if not values[_TASK]:
+        problems.append(
+            fail("empty_task", "ô trống: dòng có số liệu nhưng thiếu nội dung nhiệm vụ.", _TASK)
+        )
+    if not values[_LEAD]:
+        problems.append(
+            fail("missing_lead", "ô trống: mỗi nhiệm vụ cần có cơ quan chủ trì.", _LEAD)
+        )
+    for column in _UNIT_COLUMNS:
+        cell = values[column]
+        for phrase in reader.catalogue.cells.parse_cell(cell).unknown:
+            shown = _original_phrase(cell, phrase)
+            nearest = reader.catalogue.nearest(shown)
+            hint = (
+                f" Có phải «{nearest}»?"
+                if nearest
+                else " Hãy sửa tên, hoặc thêm đơn vị này vào tệp dữ liệu kế hoạch."
+            )
+            problems.append(
+                fail(
+                    "unknown_unit",
+                    f"không biết đơn vị «{shown}».{hint}",
+                    column,
+                    suggestion=nearest,
+                )
+            )
+    return problems
+
+
+def _placeholder(area_number: int, position: int) -> TaskSpec:
+    """Stands for a row with problems while the rest is read (the import fails anyway)."""
+    return TaskSpec(
+        code=f"{area_number}.{position}",
+        area_number=area_number,
+        position=position,
+        text="",
+        result="",
+        lead_text="",
+        coordinating_text="",
+        timeframe=Timeframe.YEAR,
+        timeframe_text="",
+        lead_units=(),
+        coordinating_units=(),
+        involves_hamlets=False,
+    )
+
+
+def _original_phrase(cell: str, folded: str) -> str:
+    """``folded`` (a phrase of the cell as folded words) as the cell spells it."""
+    text = unicodedata.normalize("NFC", cell)
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, char in enumerate(text):
+        if fold(char):
+            if start is None:
+                start = index
+        elif start is not None:
+            spans.append((start, index))
+            start = None
+    if start is not None:
+        spans.append((start, len(text)))
+    tokens = fold_tokens(text)
+    wanted = tuple(folded.split())
+    if len(spans) != len(tokens) or not wanted:
+        return folded
+    for first in range(len(tokens) - len(wanted) + 1):
+        if tokens[first : first + len(wanted)] == wanted:
+            return text[spans[first][0] : spans[first + len(wanted) - 1][1]]
+    return folded
+
+
+def _find_heading(lines: Iterable[str]) -> tuple[str, str]:
+    """The plan's number and title from the text around the table, where the document says
+    them ("Số: 965/KH-UBND"; the line under "PHỤ LỤC" or "KẾ HOẠCH").
+    """
+    lines = list(lines)
+    number = ""
+    for pattern in _PLAN_NUMBER:
+        match = next((m for line in lines if (m := pattern.search(line))), None)
+        if match:
+            number = re.sub(r"\s+", "", match.group(1))
+            break
+    title = ""
+    for index, line in enumerate(lines):
+        if fold(line) in ("phu luc", "ke hoach") and index + 1 < len(lines):
+            following = lines[index + 1]
+            if not following.startswith("(") and not fold(following).startswith("can cu"):
+                title = following
+                break
+    return number, title
+
+
+# -- importing over the database --------------------------------------------------------------
+
+# The fields of a task that an import can change, as :class:`TaskChange` names them.
+TASK_FIELDS = ("text", "result", "lead", "coordinating", "timeframe", "hamlets")
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """A task the file changes: which of :data:`TASK_FIELDS` differ, and how many reports
+    it has (they stay on it).
+    """
+
+    code: str
+    task_id: int
+    fields: tuple[str, ...]
+    reports: int
+
+
+@dataclass(frozen=True)
+class RemovedTask:
+    """A task in the database that the file no longer has."""
+
+    code: str
+    task_id: int
+    text: str
+    reports: int
+    # Tasks of later plans that a rollover carried from this one.
+    carried_into: int = 0
+
+    @property
+    def kept(self) -> bool:
+        """Whether it stays: its reports (or a later plan's copy) still point at it."""
+        return bool(self.reports or self.carried_into)
+
+
+@dataclass(frozen=True)
+class ImportChanges:
+    """What importing a file does (or, in a dry run, would do) to the plan of one year.
+
+    Attributes:
+        year: the plan's year.
+        dry_run: whether nothing was written.
+        plan_created: whether the year had no plan (a new one is made).
+        created: codes of the tasks added.
+        updated: the tasks changed in place, and how.
+        unchanged: codes of the tasks the file leaves as they are.
+        removed: tasks not in the file and without reports: deleted.
+        kept: tasks not in the file that have reports: kept, so no report is lost.
+        areas_created: numbers of the areas added.
+        areas_renamed: numbers of the areas whose name changes.
+        areas_removed: numbers of the areas deleted (none of their tasks is kept).
+        units_created: units the commune did not have yet (from the data file).
+        shifted: ``(code, former_code)`` for a task that now has the text another task had:
+            a row added or deleted in the middle shifts the codes after it, and the reports
+            stay with the code.
+        plan_id: the plan written (None in a dry run that would create it).
+    """
+
+    year: int
+    dry_run: bool
+    plan_created: bool
+    created: tuple[str, ...] = ()
+    updated: tuple[TaskChange, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[RemovedTask, ...] = ()
+    kept: tuple[RemovedTask, ...] = ()
+    areas_created: tuple[int, ...] = ()
+    areas_renamed: tuple[int, ...] = ()
+    areas_removed: tuple[int, ...] = ()
+    units_created: tuple[str, ...] = ()
+    shifted: tuple[tuple[str, str], ...] = ()
+    plan_id: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import changes anything at all."""
+        return bool(
+            self.plan_created
+            or self.created
+            or self.updated
+            or self.removed
+            or self.areas_created
+            or self.areas_renamed
+            or self.areas_removed
+            or self.units_created
+        )
+
+
+async def import_plan(
+    session: AsyncSession, commune: Commune, spec: PlanSpec, *, year: int, dry_run: bool
+) -> ImportChanges:
+    """Import ``spec`` as the commune's plan for ``year``.
+
+    Tasks are matched by code. A matched task is updated in place, so its reports stay on it;
+    a new code is a new task; a task the file no longer has is deleted, unless it has reports
+    (or a later plan carried it over): then it is kept, and the result says so. Areas are
+    matched by number. Everything happens in the caller's transaction: if anything fails, the
+    caller's rollback leaves no half-imported plan.
+
+    Args:
+        session: the open session (the caller commits).
+        commune: the commune.
+        spec: the plan read from the file (:func:`read_plan_table`).
+        year: the year it is the plan for.
+        dry_run: only say what would change; write nothing.
+
+    Returns:
+        What changed (or would change).
+    """
+    assert commune.id is not None
+    spec = replace(spec, year=year)
+    plan = await plan_for_year(session, commune, year)
+    units = {
+        u.id: u
+        for u in await session.exec(
+            select(Unit).where(Unit.commune_id == commune.id, Unit.kind == UnitKind.UNIT)
+        )
+    }
+    known_keys = {u.key for u in units.values()}
+    units_created = tuple(u.name for u in spec.units if fold(u.name) not in known_keys)
+    if plan is None:
+        changes = ImportChanges(
+            year=year,
+            dry_run=dry_run,
+            plan_created=True,
+            created=tuple(task.code for task in spec.tasks),
+            areas_created=tuple(area.number for area in spec.areas),
+            units_created=units_created,
+        )
+    else:
+        changes = await _compare(session, plan, spec, units, dry_run, units_created)
+    if dry_run:
+        return changes
+    result = await load_plan(session, commune, spec, year=year)
+    await _remove(session, result.plan, changes)
+    return replace(changes, plan_id=result.plan.id)
+
+
+async def _compare(
+    session: AsyncSession,
+    plan: Plan,
+    spec: PlanSpec,
+    units: dict[int | None, Unit],
+    dry_run: bool,
+    units_created: tuple[str, ...],
+) -> ImportChanges:
+    areas = {area.number: area for area in await plan_areas(session, plan)}
+    tasks = {task.code: task for task in await plan_tasks(session, plan)}
+    task_ids = [task.id for task in tasks.values()]
+    links: dict[int, list[TaskUnit]] = {}
+    for link in await session.exec(select(TaskUnit).where(col(TaskUnit.task_id).in_(task_ids))):
+        links.setdefault(link.task_id, []).append(link)
+    reports = await _counts(session, Report.task_id, Report.plan_id == plan.id)
+    carried = await _counts(session, Task.carried_from_id, col(Task.carried_from_id).in_(task_ids))
+    old_text = {task.text: code for code, task in tasks.items()}
+    created: list[str] = []
+    updated: list[TaskChange] = []
+    unchanged: list[str] = []
+    shifted: list[tuple[str, str]] = []
+    for task_spec in spec.tasks:
+        task = tasks.get(task_spec.code)
+        if task is None:
+            created.append(task_spec.code)
+            continue
+        assert task.id is not None
+        fields = _changed_fields(task, links.get(task.id, []), units, task_spec)
+        if not fields:
+            unchanged.append(task.code)
+            continue
+        updated.append(TaskChange(task.code, task.id, fields, reports.get(task.id, 0)))
+        former = old_text.get(task_spec.text)
+        if "text" in fields and former is not None and former != task.code:
+            shifted.append((task.code, former))
+    wanted = {task.code for task in spec.tasks}
+    gone = [
+        RemovedTask(task.code, task.id, task.text, reports.get(task.id, 0), carried.get(task.id, 0))
+        for code, task in tasks.items()
+        if code not in wanted and task.id is not None
+    ]
+    kept_areas = {tasks[t.code].area_number for t in gone if t.kept}
+    spec_areas = {area.number: area for area in spec.areas}
+    return ImportChanges(
+        year=plan.year,
+        dry_run=dry_run,
+        plan_created=False,
+        created=tuple(created),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        removed=tuple(t for t in gone if not t.kept),
+        kept=tuple(t for t in gone if t.kept),
+        areas_created=tuple(n for n in spec_areas if n not in areas),
+        areas_renamed=tuple(
+            n for n, a in spec_areas.items() if n in areas and areas[n].name != a.name
+        ),
+        areas_removed=tuple(n for n in areas if n not in spec_areas and n not in kept_areas),
+        units_created=units_created,
+        shifted=tuple(shifted),
+        plan_id=plan.id,
+    )
+
+
+async def _counts(session: AsyncSession, column: Any, condition: Any) -> dict[int, int]:
+    statement = select(column, func.count()).where(condition).group_by(column)
+    return {key: int(count) for key, count in await session.exec(statement) if key is not None}
+
+
+def _changed_fields(
+    task: Task, links: list[TaskUnit], units: dict[int | None, Unit], spec: TaskSpec
+) -> tuple[str, ...]:
+    def names(role: TaskRole) -> set[str]:
+        return {units[link.unit_id].name for link in links if link.role == role and link.unit_id in units}
+
+    differs = {
+        "text": task.text != spec.text,
+        "result": task.result != spec.result,
+        "lead": task.lead_text != spec.lead_text or names(TaskRole.LEAD) != set(spec.lead_units),
+        "coordinating": task.coordinating_text != spec.coordinating_text
+        or names(TaskRole.COORDINATING) != set(spec.coordinating_units),
+        "timeframe": task.timeframe != spec.timeframe or task.timeframe_text != spec.timeframe_text,
+        "hamlets": task.involves_hamlets != spec.involves_hamlets,
+    }
+    return tuple(name for name in TASK_FIELDS if differs[name])
+
+
+async def _remove(session: AsyncSession, plan: Plan, changes: ImportChanges) -> None:
+    """Delete the tasks the file dropped (none has a report) and the areas left empty."""
+    ids = [task.task_id for task in changes.removed]
+    if ids:
+        await session.exec(delete(TaskUnit).where(col(TaskUnit.task_id).in_(ids)))
+        # A reminder already sent stays on record (it keeps a double send impossible).
+        await session.exec(
+            update(Reminder).where(col(Reminder.task_id).in_(ids)).values(task_id=None)
+        )
+        # A report half-entered on a task that no longer exists cannot be saved.
+        await session.exec(delete(ReportDraft).where(col(ReportDraft.task_id).in_(ids)))
+        for task_id in ids:
+            task = await session.get(Task, task_id)
+            if task is not None:
+                await session.delete(task)
+        await session.flush()
+    for number in changes.areas_removed:
+        area = (
+            await session.exec(select(Area).where(Area.plan_id == plan.id, Area.number == number))
+        ).first()
+        left = await session.exec(select(func.count()).select_from(Task).where(Task.area_id == (area.id if area else None)))
+        if area is not None and not left.one():
+            await session.delete(area)
+    await session.flush()
+
+
+def describe_changes(changes: ImportChanges) -> list[str]:
+    """Short English lines saying what an import did or would do (for the CLI)."""
+    verb = "would be" if changes.dry_run else "was"
+    lines = []
+    if changes.plan_created:
+        lines.append(
+            f"Plan for {changes.year} {verb} created: {len(changes.created)} tasks in "
+            f"{len(changes.areas_created)} areas."
+        )
+    else:
+        lines.append(
+            f"Plan for {changes.year}: {len(changes.created)} new, {len(changes.updated)} "
+            f"changed, {len(changes.unchanged)} unchanged, {len(changes.removed)} removed, "
+            f"{len(changes.kept)} kept."
+        )
+        lines.extend(f"+ {code} new task" for code in changes.created)
+        for change in changes.updated:
+            kept = f" ({change.reports} reports stay on it)" if change.reports else ""
+            lines.append(f"~ {change.code}: {', '.join(change.fields)} changed{kept}")
+        lines.extend(f"- {task.code} removed (no reports)" for task in changes.removed)
+        for task in changes.kept:
+            why = f"{task.reports} reports" if task.reports else "a later plan continues it"
+            lines.append(f"! {task.code} is not in the file but kept: {why}")
+        lines.extend(f"+ area {n} new" for n in changes.areas_created)
+        lines.extend(f"~ area {n} renamed" for n in changes.areas_renamed)
+        lines.extend(f"- area {n} removed" for n in changes.areas_removed)
+    lines.extend(f"+ unit {name} new" for name in changes.units_created)
+    for code, former in changes.shifted:
+        lines.append(
+            f"! {code} now has the text {former} had: a row added or removed shifts the codes "
+            f"after it, and reports stay with the code. Check before importing."
+        )
+    if not changes.changed:
+        lines.append("Nothing to change.")
+    if changes.dry_run:
+        lines.append("Dry run: nothing was written.")
+    return lines
+
+
+# -- rollover ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedTask:
+    """A task copied into the new plan: its old and new code, and where it stood."""
+
+    old_code: str
+    new_code: str
+    old_task_id: int
+    new_task_id: int
+    ongoing: bool
+    # The task's state at the end of the old plan (None: no one reported).
+    status: Status | None
+    percent: int
+
+
+@dataclass(frozen=True)
+class RolloverResult:
+    """What :func:`rollover` made.
+
+    Attributes:
+        plan: the new plan.
+        from_year: the year copied from.
+        to_year: the new plan's year.
+        ongoing: the "Thường xuyên" tasks, copied (``carried_from_id`` not set).
+        carried: the year tasks not done, carried over (``carried_from_id`` set).
+        done: codes (in the old plan) of the year tasks done, not copied.
+        areas: how many areas the new plan has (all of the old plan's).
+    """
+
+    plan: Plan
+    from_year: int
+    to_year: int
+    ongoing: tuple[CarriedTask, ...]
+    carried: tuple[CarriedTask, ...]
+    done: tuple[str, ...]
+    areas: int
+
+    @property
+    def tasks(self) -> int:
+        """How many tasks the new plan has."""
+        return len(self.ongoing) + len(self.carried)
+
+
+async def rollover(
+    session: AsyncSession, commune: Commune, *, from_year: int, to_year: int
+) -> RolloverResult:
+    """Start the plan of ``to_year`` from the plan of ``from_year``.
+
+    The new plan keeps the old one's number and title, names ``from_year`` as its source, and
+    its report deadline moves to ``to_year``. Every area is copied. Every ongoing task is
+    copied; every year task not done (by the rule of /tonghop: every lead unit's latest report
+    says done) is carried over, pointing back at the old task; done year tasks are not copied.
+    Codes are renumbered within each area (1.1, 1.2, …) in the old order, unit links copied,
+    and a "Năm <from_year>" timeframe becomes "Năm <to_year>". Reports stay with the old plan.
+
+    Raises:
+        DomainError: ``bad_year`` (``to_year`` is not after ``from_year``), ``no_plan`` (no
+            plan for ``from_year``), ``plan_exists`` (``to_year`` already has a plan).
+    """
+    assert commune.id is not None
+    if to_year <= from_year:
+        raise DomainError("bad_year", f"{from_year} -> {to_year}")
+    source = await plan_for_year(session, commune, from_year)
+    if source is None:
+        raise DomainError("no_plan", str(from_year))
+    if await plan_for_year(session, commune, to_year) is not None:
+        raise DomainError("plan_exists", str(to_year))
+    assert source.id is not None
+    areas = await plan_areas(session, source)
+    tasks = await plan_tasks(session, source)
+    task_ids = [task.id for task in tasks]
+    links: dict[int, list[TaskUnit]] = {}
+    for link in await session.exec(
+        select(TaskUnit).where(col(TaskUnit.task_id).in_(task_ids)).order_by(col(TaskUnit.id))
+    ):
+        links.setdefault(link.task_id, []).append(link)
+    by_task: dict[int, dict[int, Report]] = {}
+    for (task_id, unit_id), report in (await latest_reports(session, source)).items():
+        by_task.setdefault(task_id, {})[unit_id] = report
+
+    plan = Plan(
+        commune_id=commune.id,
+        year=to_year,
+        number=source.number,
+        title=source.title,
+        source_year=from_year,
+        issued=source.issued,
+        report_deadline=_same_day_in(source.report_deadline, to_year),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(plan)
+    except IntegrityError as exc:  # another rollover made it meanwhile
+        raise DomainError("plan_exists", str(to_year)) from exc
+    assert plan.id is not None
+    ongoing: list[CarriedTask] = []
+    carried: list[CarriedTask] = []
+    done: list[str] = []
+    for area in areas:
+        new_area = Area(commune_id=commune.id, plan_id=plan.id, number=area.number, name=area.name)
+        session.add(new_area)
+        await session.flush()
+        assert new_area.id is not None
+        position = 0
+        for task in (t for t in tasks if t.area_id == area.id):
+            assert task.id is not None
+            task_links = links.get(task.id, [])
+            leads = [link.unit_id for link in task_links if link.role == TaskRole.LEAD]
+            state = task_state(leads, by_task.get(task.id, {}))
+            is_ongoing = task.timeframe == Timeframe.ONGOING
+            if not is_ongoing and state.status == Status.DONE:
+                done.append(task.code)
+                continue
+            position += 1
+            copy = Task(
+                commune_id=commune.id,
+                plan_id=plan.id,
+                area_id=new_area.id,
+                code=f"{area.number}.{position}",
+                area_number=area.number,
+                position=position,
+                text=task.text,
+                result=task.result,
+                lead_text=task.lead_text,
+                coordinating_text=task.coordinating_text,
+                timeframe=task.timeframe,
+                timeframe_text=task.timeframe_text.replace(str(from_year), str(to_year)),
+                involves_hamlets=task.involves_hamlets,
+                carried_from_id=None if is_ongoing else task.id,
+            )
+            session.add(copy)
+            await session.flush()
+            assert copy.id is not None
+            for link in task_links:
+                session.add(
+                    TaskUnit(
+                        commune_id=commune.id, task_id=copy.id, unit_id=link.unit_id, role=link.role
+                    )
+                )
+            item = CarriedTask(
+                old_code=task.code,
+                new_code=copy.code,
+                old_task_id=task.id,
+                new_task_id=copy.id,
+                ongoing=is_ongoing,
+                status=Status(state.status) if state.status else None,
+                percent=round(state.percent),
+            )
+            (ongoing if is_ongoing else carried).append(item)
+    await session.flush()
+    return RolloverResult(
+        plan=plan,
+        from_year=from_year,
+        to_year=to_year,
+        ongoing=tuple(ongoing),
+        carried=tuple(carried),
+        done=tuple(done),
+        areas=len(areas),
+    )
+
+
+def _same_day_in(day: date, year: int) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
+
+
+def describe_rollover(result: RolloverResult) -> list[str]:
+    """Short English lines saying what a rollover made (for the CLI)."""
+    lines = [
+        f"Plan {result.plan.number} for {result.to_year} started from {result.from_year}: "
+        f"{result.tasks} tasks in {result.areas} areas ({len(result.ongoing)} ongoing, "
+        f"{len(result.carried)} carried over, {len(result.done)} done and left behind)."
+    ]
+    for item in result.carried:
+        state = item.status.value if item.status else "not reported"
+        lines.append(f"> {item.old_code} -> {item.new_code} carried over ({state}, {item.percent}%)")
+    lines.extend(f"= {code} done in {result.from_year}: not copied" for code in result.done)
+    return lines
