@@ -68,11 +68,16 @@ HELP_LINES = {
     "report": "/baocao — báo cáo tiến độ một nhiệm vụ",
     "quick": "/baocao 6.3 75 ghi chú — báo cáo nhanh trong một dòng",
     "tasks": "/nhiemvu — các nhiệm vụ của anh/chị và tình trạng",
-    "summary": "/tonghop — tổng hợp toàn bộ kế hoạch",
+    "summary": "/tonghop — tổng hợp kèm biểu đồ (lọc: q2, 2023, ấp 3, 6)",
     "invite": "/moi — mời thêm thành viên",
     "members": "/thanhvien — danh sách thành viên",
     "cancel": "/huy — hủy việc đang làm dở",
     "remind": "/nhacnho — nhắc ngay những người chưa báo cáo",
+    "review": "/duyet — xem xét báo cáo mới (chấp nhận hoặc trả lại)",
+    "proxy": "/baothay Ấp 3 — ghi báo cáo thay người báo qua điện thoại",
+    "overdue": "/trehan — nhiệm vụ trễ hạn",
+    "missing": "/chuabaocao — ai chưa báo cáo quý này",
+    "export": "/xuat — tải báo cáo Excel; /xuat word — báo cáo Word",
     "mute": "/tamdung 7 — tạm dừng nhắc nhở thường kỳ 7 ngày",
     "help": "/help — xem hướng dẫn này",
 }
@@ -85,6 +90,11 @@ COMMAND_DESCRIPTIONS = {
     "thanhvien": "Danh sách thành viên",
     "huy": "Hủy việc đang làm",
     "nhacnho": "Nhắc người chưa báo cáo",
+    "duyet": "Xem xét báo cáo mới",
+    "baothay": "Ghi báo cáo thay",
+    "trehan": "Nhiệm vụ trễ hạn",
+    "chuabaocao": "Ai chưa báo cáo",
+    "xuat": "Tải báo cáo Excel/Word",
     "tamdung": "Tạm dừng nhắc nhở",
     "help": "Hướng dẫn",
     "start": "Bắt đầu",
@@ -282,3 +292,48 @@ MISSING_NOBODY = "chưa có người phụ trách"
 MISSING_NONE = "📬 Tất cả đơn vị và ấp đã báo cáo {quarter}."
 MISSING_OWN = "📭 <b>{unit}</b> còn {count} nhiệm vụ chưa báo cáo {quarter}:"
 MISSING_OWN_NONE = "📬 {unit} đã báo cáo đủ các nhiệm vụ trong {quarter}. Cảm ơn anh/chị!"
+
+# --- Reports entered by the office, and review ----------------------------------------------
+PROXY_USAGE = (
+    "Ghi báo cáo thay (khi trưởng ấp hoặc cán bộ báo qua điện thoại): "
+    "<b>/baothay tên hoặc ấp</b>, ví dụ /baothay Ấp 3"
+)
+PROXY_NOT_FOUND = "Không tìm thấy thành viên nào khớp «{text}». Gõ /thanhvien để xem danh sách."
+PROXY_MANY = "Có nhiều người khớp «{text}»: {names}. Anh/chị gõ rõ hơn."
+PROXY_NOT_REPORTER = "{name} không phải người báo cáo nhiệm vụ."
+PROXY_HEADER = "✍️ Báo cáo thay cho <b>{name}</b>."
+PROXY_SAVED = "(Ghi thay cho {name}; báo cáo ghi rõ anh/chị là người nhập.)"
+PROXY_NOTICE = (
+    "✍️ {office} (Văn phòng UBND xã) đã ghi báo cáo nhiệm vụ <b>{code}</b> thay anh/chị: "
+    "{status} — {percent}%.\nNếu chưa đúng, gõ /baocao {code} để báo cáo lại."
+)
+REVIEW_NONE = "✅ Không có báo cáo mới nào chờ xem xét."
+REVIEW_CARD = (
+    "📝 <b>Báo cáo chờ xem xét</b> ({count} báo cáo)\n"
+    "Nhiệm vụ <b>{code}</b>: {title}\n"
+    "Đơn vị: {unit} — {who}{entered}\n"
+    "Tình trạng: {status} — {percent}%\n"
+    "Ghi chú: {note}\n"
+    "Minh chứng: {evidence}\n"
+    "Lúc: {time} (lần {version})"
+)
+REVIEW_ENTERED_BY = " (do {name} nhập)"
+REVIEW_ACCEPT = "✅ Chấp nhận"
+REVIEW_RETURN = "↩️ Trả lại"
+REVIEW_LATER = "⏭ Để sau"
+REVIEW_ASK_COMMENT = (
+    "Anh/chị ghi rõ <b>tất cả</b> những gì còn thiếu, để người báo cáo bổ sung "
+    "một lần là xong (gõ tin nhắn). Gõ /huy để thôi."
+)
+REVIEW_COMMENT_EMPTY = "Anh/chị vui lòng ghi rõ những gì còn thiếu (ít nhất vài chữ)."
+REVIEW_ACCEPTED = "Đã chấp nhận báo cáo {code} của {unit}."
+REVIEW_RETURNED = "Đã trả lại báo cáo {code} cho {unit}, kèm nhận xét."
+REVIEW_GONE = "Báo cáo này đã được xem xét hoặc đã có bản mới hơn."
+REVIEW_TOLD_ACCEPTED = (
+    "✅ Văn phòng UBND xã đã chấp nhận báo cáo nhiệm vụ <b>{code}</b> (lần {version})."
+)
+REVIEW_TOLD_RETURNED = (
+    "↩️ Báo cáo nhiệm vụ <b>{code}</b> (lần {version}) được trả lại để bổ sung:\n"
+    "<i>{comment}</i>\n\nBấm nút bên dưới để báo cáo lại, hoặc gõ /baocao {code}."
+)
+REVIEW_BUTTON_AGAIN = "📝 Báo cáo lại {code}"

@@ -12,7 +12,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import followup, invites, messages, onboarding, overview, reminders, reporting
+from handlers import (
+    followup,
+    invites,
+    messages,
+    onboarding,
+    overview,
+    reminders,
+    reporting,
+    review,
+)
 from handlers.errors import on_error
 
 
@@ -30,6 +39,8 @@ def register_handlers(application: Application) -> None:
         (["invite", "moi"], invites.invite_command),
         (["members", "thanhvien"], invites.members_command),
         (["remind", "nhacnho"], reminders.remind_command),
+        (["review", "duyet"], review.review_command),
+        (["proxy", "baothay"], review.proxy_command),
         (["mute", "tamdung"], reminders.mute_command),
     ]
     # Only new messages: an edit of an earlier answer must not answer the current step.
@@ -38,6 +49,7 @@ def register_handlers(application: Application) -> None:
     for names, callback in commands:
         application.add_handler(CommandHandler(names, callback, filters=new))
     application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
+    application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     application.add_handler(CallbackQueryHandler(messages.on_stale_button))
     # Order matters from here on: known commands are taken above, so any command left is
     # unknown; text and media are answers to a report in progress or stray messages.

@@ -5,18 +5,29 @@ from telegram import BotCommand
 from bot import texts
 from models.tables import Role
 
+# The reporters see the same views as leaders, limited to their own unit.
+_REPORTER_HELP = [
+    "report", "quick", "tasks", "summary", "overdue", "missing", "cancel", "mute", "help",
+]
+_REPORTER_MENU = ["baocao", "nhiemvu", "tonghop", "chuabaocao", "trehan", "huy", "tamdung", "help"]
 _HELP_KEYS = {
-    Role.CHAIRMAN: ["summary", "members", "mute", "help"],
-    Role.OFFICE: ["summary", "remind", "report", "tasks", "invite", "members", "cancel", "help"],
-    Role.OFFICER: ["report", "quick", "tasks", "cancel", "mute", "help"],
-    Role.HAMLET_HEAD: ["report", "quick", "tasks", "cancel", "mute", "help"],
-}
+    Role.CHAIRMAN: ["summary", "overdue", "missing", "export", "members", "mute", "help"],
+    Role.OFFICE: [
+        "summary", "remind", "review", "proxy", "overdue", "missing", "export",
+        "report", "tasks", "invite", "members", "cancel", "help",
+    ],
+    Role.OFFICER: _REPORTER_HELP,
+    Role.HAMLET_HEAD: _REPORTER_HELP,
+}  # fmt: skip
 _MENU = {
-    Role.CHAIRMAN: ["tonghop", "thanhvien", "tamdung", "help"],
-    Role.OFFICE: ["tonghop", "nhacnho", "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help"],
-    Role.OFFICER: ["baocao", "nhiemvu", "huy", "tamdung", "help"],
-    Role.HAMLET_HEAD: ["baocao", "nhiemvu", "huy", "tamdung", "help"],
-}
+    Role.CHAIRMAN: ["tonghop", "trehan", "chuabaocao", "xuat", "thanhvien", "tamdung", "help"],
+    Role.OFFICE: [
+        "tonghop", "duyet", "nhacnho", "baothay", "chuabaocao", "trehan", "xuat",
+        "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help",
+    ],
+    Role.OFFICER: _REPORTER_MENU,
+    Role.HAMLET_HEAD: _REPORTER_MENU,
+}  # fmt: skip
 STRANGER_MENU = ["start", "help"]
 
 

@@ -7,12 +7,13 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
-from handlers import reporting
+from handlers import reporting, review
 from handlers.context import Visit, members_only, reply
 from handlers.menus import help_text
 from handlers.overview import show_summary, show_tasks
 from models.drafts import discard_draft, get_draft
 from models.reports import REPORTING_ROLES
+from models.review import drop_return
 from models.tables import Role
 from models.textfold import fold
 
@@ -37,7 +38,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
     draft = await get_draft(visit.session, visit.member)
     if words in _CANCEL_WORDS:
         dropped = await discard_draft(visit.session, visit.member)
+        dropped = await drop_return(visit.session, visit.member) or dropped
         await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
+    elif await review.return_comment(update, visit, text):
+        return
     elif draft is not None:
         await reporting.draft_text(update, visit, draft, text)
     elif words in _REPORT_WORDS:

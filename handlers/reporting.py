@@ -34,7 +34,8 @@ from models.reports import (
     status_for_percent,
     tasks_in_scope,
 )
-from models.tables import Plan, ReportDraft, Status, Task
+from models.review import drop_return
+from models.tables import Member, Plan, Report, ReportDraft, Status, Task
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +64,44 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     await start_report(update, visit, list(context.args or []))
 
 
-async def start_report(update: Update, visit: Visit, args: list[str]) -> None:
-    """Start reporting: one-line form when ``args`` are given, else the task list."""
+async def start_report(
+    update: Update, visit: Visit, args: list[str], on_behalf_of: Member | None = None
+) -> None:
+    """Start reporting: one-line form when ``args`` are given, else the task list.
+
+    With ``on_behalf_of``, the office enters a report for a member who phoned it in: the
+    member's scope applies, and the report records both.
+    """
     plan = await current_plan(visit.session, visit.commune, visit.now.year)
     if args:
         await _quick_report(update, visit, plan, args)
         return
-    tasks = await tasks_in_scope(visit.session, visit.member, plan)
+    tasks = await tasks_in_scope(visit.session, on_behalf_of or visit.member, plan)
     if not tasks:
         await reply(update, texts.NO_TASKS)
         return
     draft = await start_draft(visit.session, visit.member, visit.now)
+    draft.on_behalf_of_id = on_behalf_of.id if on_behalf_of else None
     text, markup = _task_page(tasks, draft.page)
+    if on_behalf_of is not None:
+        text = texts.PROXY_HEADER.format(name=esc(on_behalf_of.name)) + "\n" + text
     await reply(update, text, reply_markup=markup)
+
+
+async def _reporter(visit: Visit, draft: ReportDraft) -> Member:
+    """Whose report this is: the member typing, or the one the office reports for."""
+    if draft.on_behalf_of_id is None:
+        return visit.member
+    member = await visit.session.get(Member, draft.on_behalf_of_id)
+    assert member is not None and member.commune_id == visit.member.commune_id
+    return member
 
 
 @members_only()
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """/huy (/cancel): drop the report in progress."""
     dropped = await discard_draft(visit.session, visit.member)
+    dropped = await drop_return(visit.session, visit.member) or dropped
     await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
 
 
@@ -314,7 +334,7 @@ async def _turn_page(
     update: Update, visit: Visit, draft: ReportDraft, page: int, edit: object = None
 ) -> None:
     plan = await current_plan(visit.session, visit.commune, visit.now.year)
-    tasks = await tasks_in_scope(visit.session, visit.member, plan)
+    tasks = await tasks_in_scope(visit.session, await _reporter(visit, draft), plan)
     if not tasks:
         await reply(update, texts.NO_TASKS)
         return
@@ -342,7 +362,8 @@ async def _choose_task_by_id(
 async def _choose_task(
     update: Update, visit: Visit, draft: ReportDraft, task: Task, plan: Plan
 ) -> None:
-    if task.plan_id != plan.id or not await can_report(visit.session, visit.member, task):
+    reporter = await _reporter(visit, draft)
+    if task.plan_id != plan.id or not await can_report(visit.session, reporter, task):
         await reply(update, texts.OUT_OF_SCOPE.format(code=task.code))
         return
     draft.task_id, draft.step, draft.updated_at = task.id, Step.STATUS, visit.now
@@ -437,29 +458,47 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
             sha256=draft.evidence_sha256,
             text=draft.evidence_text,
         )
+    reporter = await _reporter(visit, draft)
     if not await claim_draft(visit.session, draft):
         await reply(update, texts.SESSION_OVER)
         return
     try:
         report = await record_report(
             visit.session,
-            member=visit.member,
+            member=reporter,
             task=task,
             report=ReportInput(Status(draft.status), draft.percent, draft.note or "", evidence),
             now=visit.now,
             timezone=visit.commune.timezone,
+            entered_by=visit.member,
         )
     except DomainError as error:
         await reply(update, _input_error(error))
         return
-    await reply(
-        update,
-        texts.SAVED.format(
-            code=task.code,
-            version=report.version,
-            time=format_datetime(report.created_at, visit.commune.timezone),
-        ),
+    when = format_datetime(report.created_at, visit.commune.timezone)
+    saved = texts.SAVED.format(code=task.code, version=report.version, time=when)
+    if reporter.id != visit.member.id:
+        saved += "\n" + texts.PROXY_SAVED.format(name=esc(reporter.name))
+        await _tell_reporter(update, reporter, visit, task, report)
+    await reply(update, saved)
+
+
+async def _tell_reporter(
+    update: Update, reporter: Member, visit: Visit, task: Task, report: Report
+) -> None:
+    """The member the office reported for learns of it at once."""
+    if reporter.chat_id is None or update.get_bot() is None:
+        return
+    text = texts.PROXY_NOTICE.format(
+        office=esc(visit.member.name),
+        code=task.code,
+        status=texts.STATUS_LABELS[Status(report.status)],
+        percent=report.percent,
     )
+    try:
+        await update.get_bot().send_message(reporter.chat_id, text)
+    except TelegramError:
+        log.warning("could not tell a member about a report entered for them", exc_info=True)
 
 
 # --- Helpers ------------------------------------------------------------------------------

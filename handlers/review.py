@@ -1,0 +1,195 @@
+"""The office reviews reports (/duyet) and enters reports phoned in (/baothay).
+
+A returned report carries a comment that must say everything missing (the plan: a file is
+sent back to be completed at most once); the reporter is told at once and can report again
+from the message with one tap.
+"""
+
+import logging
+
+from sqlmodel import select
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.texts import esc
+from handlers import reporting
+from handlers.context import Visit, members_only, reply
+from handlers.render import keyboard, short_title
+from models.clock import format_datetime
+from models.errors import DomainError
+from models.plans import current_plan
+from models.reports import REPORTING_ROLES
+from models.review import (
+    drop_return,
+    pending_return,
+    review_report,
+    start_return,
+    waiting_reports,
+)
+from models.tables import Member, Report, Role, Status, Task, Unit
+from models.textfold import fold
+
+log = logging.getLogger(__name__)
+
+
+@members_only({Role.OFFICE})
+async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/duyet (/review): the oldest report waiting for review, with its buttons."""
+    await _show_next(update, visit, after_id=0)
+
+
+async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
+    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    count, report = await waiting_reports(visit.session, plan, after_id)
+    if report is None:
+        await reply(update, texts.REVIEW_NONE)
+        return
+    task = await visit.session.get(Task, report.task_id)
+    unit = await visit.session.get(Unit, report.unit_id)
+    author = await visit.session.get(Member, report.member_id)
+    typist = await visit.session.get(Member, report.entered_by_id)
+    assert task is not None and unit is not None and author is not None
+    entered = (
+        texts.REVIEW_ENTERED_BY.format(name=esc(typist.name))
+        if typist is not None and typist.id != author.id
+        else ""
+    )
+    card = texts.REVIEW_CARD.format(
+        count=count,
+        code=task.code,
+        title=esc(short_title(task.text, 80)),
+        unit=esc(unit.name),
+        who=esc(author.name),
+        entered=entered,
+        status=texts.STATUS_LABELS[Status(report.status)],
+        percent=report.percent,
+        note=esc(report.note) if report.note else texts.NO_NOTE,
+        evidence=texts.EVIDENCE_LABELS[report.evidence_kind or ""],
+        time=format_datetime(report.created_at, visit.commune.timezone),
+        version=report.version,
+    )
+    rows = [
+        [
+            (texts.REVIEW_ACCEPT, f"rv:ok:{report.id}"),
+            (texts.REVIEW_RETURN, f"rv:back:{report.id}"),
+        ],
+        [(texts.REVIEW_LATER, f"rv:next:{report.id}")],
+    ]
+    await reply(update, card, reply_markup=keyboard(rows))
+
+
+@members_only({Role.OFFICE})
+async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """A tap on a review card: accept, return (then the comment), or later."""
+    query = update.callback_query
+    assert query is not None
+    _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
+    report_id = int(value) if value.isdigit() and len(value) < 12 else 0
+    await query.answer()
+    if action == "next":
+        await _show_next(update, visit, after_id=report_id)
+        return
+    if action == "back":
+        report = await visit.session.get(Report, report_id)
+        if report is None or report.commune_id != visit.member.commune_id or report.review_status:
+            await reply(update, texts.REVIEW_GONE)
+            return
+        await start_return(visit.session, visit.member, report_id, visit.now)
+        await reply(update, texts.REVIEW_ASK_COMMENT)
+        return
+    if action == "ok":
+        await _decide(update, visit, report_id, accept=True, comment="")
+        return
+    await reply(update, texts.BAD_BUTTON)
+
+
+async def return_comment(update: Update, visit: Visit, text: str) -> bool:
+    """The comment for a report being returned; False if no return is in progress."""
+    draft = await pending_return(visit.session, visit.member)
+    if draft is None:
+        return False
+    if not text.strip():
+        await reply(update, texts.REVIEW_COMMENT_EMPTY)
+        return True
+    await drop_return(visit.session, visit.member)
+    await _decide(update, visit, draft.report_id, accept=False, comment=text)
+    return True
+
+
+async def _decide(
+    update: Update, visit: Visit, report_id: int, *, accept: bool, comment: str
+) -> None:
+    try:
+        report = await review_report(
+            visit.session, report_id, reviewer=visit.member, accept=accept,
+            comment=comment, now=visit.now,
+        )  # fmt: skip
+    except DomainError as error:
+        messages = {
+            "comment_required": texts.REVIEW_COMMENT_EMPTY,
+            "comment_too_long": texts.NOTE_TOO_LONG.format(length=len(comment), limit=1000),
+        }
+        await reply(update, messages.get(error.reason, texts.REVIEW_GONE))
+        return
+    task = await visit.session.get(Task, report.task_id)
+    unit = await visit.session.get(Unit, report.unit_id)
+    assert task is not None and unit is not None
+    done = texts.REVIEW_ACCEPTED if accept else texts.REVIEW_RETURNED
+    await reply(update, done.format(code=task.code, unit=esc(unit.name)))
+    await _tell_author(update, visit, report, task)
+    await _show_next(update, visit, after_id=report.id or 0)
+
+
+async def _tell_author(update: Update, visit: Visit, report: Report, task: Task) -> None:
+    author = await visit.session.get(Member, report.member_id)
+    if author is None or author.chat_id is None:
+        return
+    if report.review_status == "accepted":
+        text = texts.REVIEW_TOLD_ACCEPTED.format(code=task.code, version=report.version)
+        markup = None
+    else:
+        text = texts.REVIEW_TOLD_RETURNED.format(
+            code=task.code, version=report.version, comment=esc(report.review_comment or "")
+        )
+        label = texts.REVIEW_BUTTON_AGAIN.format(code=task.code)
+        markup = keyboard([[(label, f"rp:start:{task.id}")]])
+    try:
+        await update.get_bot().send_message(author.chat_id, text, reply_markup=markup)
+    except TelegramError:
+        log.warning("could not tell a reporter about the review", exc_info=True)
+
+
+@members_only({Role.OFFICE})
+async def proxy_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+    """/baothay <name or hamlet>: enter a report for a member who phoned it in."""
+    wanted = fold(" ".join(context.args or []))
+    if not wanted:
+        await reply(update, texts.PROXY_USAGE)
+        return
+    members = list(
+        await visit.session.exec(select(Member).where(Member.commune_id == visit.commune.id))
+    )
+    units = {
+        u.id: u
+        for u in await visit.session.exec(select(Unit).where(Unit.commune_id == visit.commune.id))
+    }
+    exact = [
+        m for m in members
+        if fold(m.name) == wanted or (m.unit_id and fold(units[m.unit_id].name) == wanted)
+    ]  # fmt: skip
+    found = exact or [m for m in members if wanted in fold(m.name)]
+    shown = " ".join(context.args or [])
+    if not found:
+        await reply(update, texts.PROXY_NOT_FOUND.format(text=esc(shown)))
+        return
+    if len(found) > 1:
+        names = ", ".join(esc(m.name) for m in found[:8])
+        await reply(update, texts.PROXY_MANY.format(text=esc(shown), names=names))
+        return
+    target = found[0]
+    if target.role not in REPORTING_ROLES or target.unit_id is None:
+        await reply(update, texts.PROXY_NOT_REPORTER.format(name=esc(target.name)))
+        return
+    await reporting.start_report(update, visit, [], on_behalf_of=target)
