@@ -1,0 +1,174 @@
+"""The office's and the chairman's stories: review, reports phoned in, the views."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.services import services_of
+from models.db import transaction
+from models.tables import Member, Report, Role
+from tests.helpers import World
+
+pytestmark = pytest.mark.e2e
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=TZ).astimezone(UTC)
+
+
+async def reports(world: World) -> list[Report]:
+    async with transaction(services_of(world.app).sessions) as session:
+        return list(await session.exec(select(Report).order_by(Report.id)))  # type: ignore[arg-type]
+
+
+async def test_the_office_returns_a_report_and_the_reporter_answers_from_the_message(
+    world: World,
+) -> None:
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send("/baocao 6.1 60 đã khám cho 80 trẻ")
+
+    said = await office.send("/duyet")
+    card = said[0]
+    assert "Báo cáo chờ xem xét</b> (1 báo cáo)" in card.text
+    assert "Nhiệm vụ <b>6.1</b>" in card.text and "Trạm Y tế xã — Lê Văn Cường" in card.text
+    assert "Đang thực hiện — 60%" in card.text and "đã khám cho 80 trẻ" in card.text
+    said = await office.tap("↩️ Trả lại")
+    assert "ghi rõ <b>tất cả</b>" in said[0].text
+    said = await office.send("Thiếu danh sách trẻ đã khám và ảnh sổ khám bệnh")
+    assert said[0].text == "Đã trả lại báo cáo 6.1 cho Trạm Y tế xã, kèm nhận xét."
+    assert said[1].text == "✅ Không có báo cáo mới nào chờ xem xét."
+
+    [returned] = officer.inbox()
+    assert "được trả lại để bổ sung" in returned.text
+    assert "Thiếu danh sách trẻ đã khám và ảnh sổ khám bệnh" in returned.text
+    said = await officer.tap("📝 Báo cáo lại 6.1")
+    assert "Tình trạng hiện nay" in said[0].text
+    for answer in ("2", "80", "Đã bổ sung danh sách 120 trẻ"):
+        await officer.send(answer)
+    await officer.send_photo(b"\xff\xd8 so kham benh")
+    said = await officer.send("lưu")
+    assert "(lần 2)" in said[0].text
+
+    said = await office.send("/duyet")
+    assert "(lần 2)" in said[0].text and "80%" in said[0].text
+    said = await office.tap("✅ Chấp nhận")
+    assert said[0].text == "Đã chấp nhận báo cáo 6.1 của Trạm Y tế xã."
+    assert "chấp nhận báo cáo nhiệm vụ <b>6.1</b> (lần 2)" in officer.inbox()[0].text
+
+    rows = await reports(world)
+    assert [(r.version, r.review_status) for r in rows] == [(1, "returned"), (2, "accepted")]
+    assert rows[0].review_comment == "Thiếu danh sách trẻ đã khám và ảnh sổ khám bệnh"
+
+    # An old card's button changes nothing; a reporter cannot review.
+    said = await office.press(f"rv:ok:{rows[0].id}")
+    assert said[-1].text == "Báo cáo này đã được xem xét hoặc đã có bản mới hơn."
+    said = await officer.press(f"rv:ok:{rows[1].id}")
+    assert "không dành cho vai trò" in said[0].text
+
+
+async def test_a_return_needs_a_comment_and_can_be_cancelled(world: World) -> None:
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send("/baocao 6.2 30")
+    await office.send("/duyet")
+    await office.tap("↩️ Trả lại")
+    said = await office.send("/huy")
+    assert said[0].text == "Đã hủy. Chưa có gì được lưu."
+    said = await office.send("ghi chú lạc đề")
+    assert "chưa hiểu" in said[0].text
+    assert [r.review_status for r in await reports(world)] == [None]
+    assert officer.inbox() == []
+
+
+async def test_the_office_enters_a_report_phoned_in_by_a_hamlet_head(world: World) -> None:
+    head = await world.member(Role.HAMLET_HEAD, "Trần Văn Bình", "Ấp 3")
+    office = await world.member(Role.OFFICE, "Võ Thị Lan", "Văn phòng UBND xã")
+    chairman = await world.member(Role.CHAIRMAN, "Nguyễn Văn An")
+
+    said = await office.send("/baothay ấp 3")
+    assert said[0].text.startswith("✍️ Báo cáo thay cho <b>Trần Văn Bình</b>.")
+    await office.tap("Sau")
+    await office.tap("6.6")
+    await office.tap("Đang thực hiện")
+    await office.tap("75%")
+    await office.send("Đã kéo điện cho 12 hộ (báo qua điện thoại)")
+    await office.tap("Bỏ qua")
+    said = await office.tap("✅ Lưu")
+    assert "Đã lưu báo cáo nhiệm vụ <b>6.6</b>" in said[0].text
+    assert "Ghi thay cho Trần Văn Bình" in said[0].text
+    [notice] = head.inbox()
+    assert "Võ Thị Lan (Văn phòng UBND xã) đã ghi báo cáo nhiệm vụ <b>6.6</b>" in notice.text
+
+    [row] = await reports(world)
+    async with transaction(services_of(world.app).sessions) as session:
+        people = {m.id: m.name for m in await session.exec(select(Member))}
+    assert (people[row.member_id], people[row.entered_by_id]) == ("Trần Văn Bình", "Võ Thị Lan")
+    said = await office.send("/duyet")
+    assert "Trần Văn Bình (do Võ Thị Lan nhập)" in said[0].text
+
+    assert "Không tìm thấy" in (await office.send("/baothay Ấp 12"))[0].text
+    assert "không phải người báo cáo" in (await office.send("/baothay Nguyễn Văn An"))[0].text
+    assert "không dành cho vai trò" in (await chairman.send("/baothay Ấp 3"))[0].text
+    assert "không dành cho vai trò" in (await head.send("/duyet"))[0].text
+
+
+async def test_summary_filters(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    head = await world.member(Role.HAMLET_HEAD, "Trần Văn Bình", "Ấp 3")
+    world.clock.now = vn(2026, 8, 10)  # the third quarter
+    await head.send("/baocao 6.6 100 xong")
+    world.clock.now = vn(2026, 11, 26)
+
+    said = await office.send("/tonghop 6")
+    assert said[0].method == "sendPhoto"
+    assert "<b>6. Cung ứng dịch vụ công</b>" in said[1].text
+    assert "<b>1. Tham gia" not in said[1].text
+    assert "Các nhiệm vụ:" in said[-1].text and "<b>6.10</b>" in said[-1].text
+
+    said = await office.send("/tonghop ap 3")
+    assert "<b>Ấp 3</b> — Kế hoạch 965/KH-UBND" in said[1].text
+    assert "(1/9 nhiệm vụ xong)" in said[1].text
+
+    said = await office.send("/tonghop q3")
+    assert "Quý III/2026" in said[1].text
+    assert "Ấp 3" not in said[2].text  # Ấp 3 reported in the third quarter
+
+    said = await office.send("/tonghop quý IV")
+    assert "Quý IV/2026" in said[1].text and "Ấp 3" in said[2].text
+
+    assert (await office.send("/tonghop 2023"))[0].text == "Không có kế hoạch năm 2023."
+    assert "Lĩnh vực" not in (await office.send("/tonghop 9"))[0].text
+    assert "Không có lĩnh vực 9" in (await office.send("/tonghop 9"))[0].text
+    said = await office.send("/tonghop tram y tê xa xôi")
+    assert "Có phải anh/chị muốn nói «Trạm Y tế xã»?" in said[0].text
+
+
+async def test_overdue_and_missing(world: World) -> None:
+    chairman = await world.member(Role.CHAIRMAN, "Nguyễn Văn An")
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+
+    said = await chairman.send("/trehan")
+    assert "Thường xuyên, chưa báo cáo Quý III/2026:" in said[0].text
+    assert "<b>1.2</b>" in said[0].text and "<b>6.1</b>" not in said[0].text
+    said = await officer.send("/trehan")
+    assert said[0].text == "✅ Không có nhiệm vụ nào trễ hạn — Trạm Y tế xã."
+    assert said[1].text == "Hạn báo cáo năm là 20/12/2026: chưa đến hạn."
+
+    said = await chairman.send("/chuabaocao")
+    assert "• <b>Trạm Y tế xã</b> (Lê Văn Cường): 0/4 nhiệm vụ" in said[0].text
+    assert "• <b>Ấp 1</b> (chưa có người phụ trách): 0/9 nhiệm vụ" in said[0].text
+    await officer.send("/baocao 6.1 100")
+    said = await chairman.send("/chuabaocao")
+    assert "• <b>Trạm Y tế xã</b> (Lê Văn Cường): 1/4 nhiệm vụ" in said[0].text
+    said = await officer.send("/chuabaocao")
+    assert "<b>Trạm Y tế xã</b> còn 3 nhiệm vụ chưa báo cáo Quý IV/2026:" in said[0].text
+    assert "<b>6.1</b>" not in said[0].text
+
+    world.clock.now = vn(2026, 12, 22)
+    said = await officer.send("/trehan")
+    assert "Quá hạn báo cáo năm (20/12/2026), chưa hoàn thành:" in said[0].text
+    assert "<b>6.2</b>" in said[0].text and "<b>6.1</b>" not in said[0].text
