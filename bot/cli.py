@@ -15,9 +15,11 @@ from handlers.invites import invite_link
 from models.clock import format_date, local, utc_now
 from models.db import create_engine, migrate, session_factory, transaction
 from models.errors import DomainError
+from models.exports import make_export
 from models.members import create_member, list_members, parse_role
 from models.plan_data import PlanDataError, read_plan_file
 from models.plan_loader import ensure_commune, load_plan
+from models.plans import current_plan, plan_for_year
 from models.tables import Commune
 
 log = logging.getLogger("hamlet_bot")
@@ -36,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
     commands.add_parser("members", help="list members and whether they are linked")
+    export = commands.add_parser("export", help="write the workbook or a report to a file")
+    export.add_argument("--format", default="xlsx", choices=["xlsx", "csv", "docx", "pctn"])
+    export.add_argument("--period", help="a quarter such as 2026Q4 (default: the whole year)")
+    export.add_argument("--year", type=int, help="the plan's year (default: this year's)")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     return parser
 
 
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name, args.unit))
         if command == "members":
             return asyncio.run(_members(settings))
+        if command == "export":
+            return asyncio.run(_export(settings, args.format, args.period, args.year, args.output))
         if command == "console" or not settings.telegram.token:
             if command != "console":
                 print(
@@ -171,6 +180,41 @@ def _cli_error(error: DomainError) -> str:
         "bad_name": "--name must be 1 to 80 characters",
     }
     return messages.get(error.reason, str(error))
+
+
+async def _export(
+    settings: Settings, kind: str, period: str | None, year: int | None, output: Path
+) -> int:
+    now = utc_now()
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            wanted = year or local(now, commune.timezone).year
+            plan = await (
+                plan_for_year(session, commune, wanted)
+                if year
+                else current_plan(session, commune, wanted)
+            )
+            if plan is None:
+                print(f"hamlet-bot: no plan for {year}", file=sys.stderr)
+                return 2
+            made = await make_export(session, commune, plan, kind=kind, now=now, period=period)
+    except DomainError as error:
+        if error.reason in ("bad_period", "no_plan"):
+            reason = (
+                "no plan loaded"
+                if error.reason == "no_plan"
+                else f"bad period {error.detail!r} (write it like 2026Q4)"
+            )
+            print(f"hamlet-bot: {reason}", file=sys.stderr)
+            return 2
+        raise
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(output.write_bytes, made.content)
+    print(f"Wrote {output} ({len(made.content):,} bytes): plan {plan.number}, {plan.year}.")
+    return 0
 
 
 async def _members(settings: Settings) -> int:

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
@@ -27,6 +27,8 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     result: Any = None
+    # Uploaded files (a photo or document the bot sent): file name -> content.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,6 +100,10 @@ class OfflineBotAPI(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
+        if request_data is not None and request_data.contains_files:
+            for filename, content, *_ in request_data.multipart_data.values():
+                data = content if isinstance(content, bytes) else content.read()
+                call.files[str(filename)] = data
         self.calls.append(call)
         call.result = None
         fault = self._take_fault(api_method)

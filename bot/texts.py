@@ -337,3 +337,17 @@ REVIEW_TOLD_RETURNED = (
     "<i>{comment}</i>\n\nBấm nút bên dưới để báo cáo lại, hoặc gõ /baocao {code}."
 )
 REVIEW_BUTTON_AGAIN = "📝 Báo cáo lại {code}"
+
+# --- Exports ------------------------------------------------------------------------------
+EXPORT_USAGE = (
+    "Tải báo cáo: <b>/xuat excel</b> (bảng tổng hợp), <b>/xuat word</b> (báo cáo năm), "
+    "<b>/xuat pctn</b> (báo cáo quý phòng, chống tham nhũng), <b>/xuat csv</b>.\n"
+    "Thêm quý nếu cần, ví dụ: /xuat excel 2026Q4"
+)
+EXPORT_BAD_PERIOD = "Quý «{period}» không đúng. Viết quý như 2026Q4."
+EXPORT_CAPTIONS = {
+    "xlsx": "📊 Bảng tổng hợp kết quả thực hiện kế hoạch (Excel).",
+    "csv": "📄 Tình trạng từng nhiệm vụ (CSV).",
+    "docx": "📝 Báo cáo kết quả thực hiện kế hoạch (Word), theo Nghị định 30/2020/NĐ-CP.",
+    "pctn": "📝 Báo cáo quý về phòng, chống tham nhũng (Word).",
+}

@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from handlers import (
+    exports,
     followup,
     invites,
     messages,
@@ -41,6 +42,7 @@ def register_handlers(application: Application) -> None:
         (["remind", "nhacnho"], reminders.remind_command),
         (["review", "duyet"], review.review_command),
         (["proxy", "baothay"], review.proxy_command),
+        (["export", "xuat"], exports.export_command),
         (["mute", "tamdung"], reminders.mute_command),
     ]
     # Only new messages: an edit of an earlier answer must not answer the current step.

@@ -7,7 +7,15 @@ from models.tables import Role
 
 # The reporters see the same views as leaders, limited to their own unit.
 _REPORTER_HELP = [
-    "report", "quick", "tasks", "summary", "overdue", "missing", "cancel", "mute", "help",
+    "report",
+    "quick",
+    "tasks",
+    "summary",
+    "overdue",
+    "missing",
+    "cancel",
+    "mute",
+    "help",
 ]
 _REPORTER_MENU = ["baocao", "nhiemvu", "tonghop", "chuabaocao", "trehan", "huy", "tamdung", "help"]
 _HELP_KEYS = {
