@@ -16,6 +16,7 @@ exception is :class:`PlanImportError`, whose message is Vietnamese because it po
 at a row and a column of their own file.
 """
 
+import difflib
 import io
 import re
 import unicodedata
@@ -23,7 +24,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ MAX_SHEET_COLUMNS = 50
 # Where a header row is looked for: the first rows of a Word table, of an Excel sheet.
 _HEADER_ROWS_DOCX = 5
 _HEADER_ROWS_XLSX = 30
+# How alike a misspelt unit and a known spelling must be for the one to be suggested.
+_SLIP = 0.85
 # Row-level problems gathered before giving up, so the office can fix them in one go.
 _MAX_PROBLEMS = 20
 
@@ -86,7 +89,7 @@ class PlanImportError(ValueError):
 
     Attributes:
         reason: machine-readable: ``too_large``, ``empty_file``, ``unsupported_format``,
-            ``encrypted``, ``corrupt``, ``no_table``, ``missing_columns``,
+            ``encrypted``, ``corrupt``, ``unreadable``, ``no_table``, ``missing_columns``,
             ``task_before_area``, ``bad_area``, ``empty_task``, ``missing_lead``,
             ``unknown_unit``, ``no_tasks``.
         row: the row (1-based: the sheet's row number in Excel, the row within its table in
@@ -152,7 +155,13 @@ _HEADER_SPELLINGS: dict[str, frozenset[str]] = {
     _LEAD: frozenset({"co quan chu tri", "don vi chu tri", "chu tri"}),
     _COORDINATING: frozenset({"co quan phoi hop", "don vi phoi hop", "phoi hop"}),
     _TIMEFRAME: frozenset(
-        {"thoi gian thuc hien", "thoi gian", "thoi han", "thoi gian hoan thanh", "thoi han hoan thanh"}
+        {
+            "thoi gian thuc hien",
+            "thoi gian",
+            "thoi han",
+            "thoi gian hoan thanh",
+            "thoi han hoan thanh",
+        }
     ),
 }
 _UNIT_COLUMNS = (_LEAD, _COORDINATING)
@@ -164,6 +173,8 @@ _AREA_INLINE = re.compile(r"(\d{1,2}|[IVX]{1,5})\s*[.):/-]?\s+(\S.*)", re.IGNORE
 # The row under some headers that numbers the columns: "(1) (2) (3) …".
 _COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+# A year in a timeframe ("Năm 2023"): a task carried over is due in the new year.
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 # "Số: 965/KH-UBND", or the appendix's "Ban hành kèm theo Kế hoạch số 965/KH-UBND".
 _PLAN_NUMBER = (
@@ -188,8 +199,18 @@ class ImportCatalogue:
     deadline_day: int = 20
 
     def nearest(self, text: str) -> str | None:
-        """The known unit closest to ``text``, if any is close enough."""
-        return self.cells.nearest(text)
+        """The unit one of whose spellings ``text`` is a slip of, if any.
+
+        Stricter than :meth:`UnitCatalogue.nearest`: in a plan file a suggestion is taken as
+        a correction, and "Hội Nông dân xã" is not a slip of "Hội đồng nhân dân xã".
+        """
+        spellings = {
+            fold(spelling): unit.name
+            for unit in self.units
+            for spelling in (unit.name, *unit.aliases)
+        }
+        close = difflib.get_close_matches(fold(text), list(spellings), n=1, cutoff=_SLIP)
+        return spellings[close[0]] if close else None
 
 
 def catalogue_for(base: PlanSpec | None = None) -> ImportCatalogue:
@@ -253,14 +274,15 @@ def read_plan_table_file(
     """:func:`read_plan_table` on a file on disk; its size is checked before it is read.
 
     Raises:
-        PlanImportError: as :func:`read_plan_table`; ``corrupt`` when the file cannot be read.
+        PlanImportError: as :func:`read_plan_table`; ``unreadable`` when the file cannot be
+            read (missing, no permission).
     """
     try:
         check_file_size(path.stat().st_size, path.name)
         content = path.read_bytes()
     except OSError as exc:
         raise PlanImportError(
-            "corrupt", f"Không đọc được tệp «{path.name}»: {exc.strerror}."
+            "unreadable", f"Không đọc được tệp «{path.name}»: {exc.strerror}."
         ) from exc
     return read_plan_table(
         content, path.name, catalogue, commune=commune, year=year, number=number, title=title
@@ -361,9 +383,7 @@ def _check_package(content: bytes, file_name: str, extension: str) -> None:
             f"Tệp «{file_name}» là tệp Word/Excel đời cũ (.doc/.xls) dù mang đuôi {extension}: "
             "hãy mở tệp và lưu lại thành .docx hoặc .xlsx.",
         )
-    corrupt = PlanImportError(
-        "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp {kind}."
-    )
+    corrupt = PlanImportError("corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp {kind}.")
     if not content.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
         raise corrupt
     try:
@@ -397,7 +417,7 @@ def _check_package(content: bytes, file_name: str, extension: str) -> None:
 
 def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
     """The document's top-level tables as grids, and the text of its paragraphs."""
-    import docx  # noqa: PLC0415 - only an import needs it; it is slow to load
+    import docx  # imported here: only an import needs it, and it is slow to load
 
     try:
         document = docx.Document(io.BytesIO(content))
@@ -427,7 +447,7 @@ def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
 def _read_xlsx(
     content: bytes, file_name: str, catalogue: ImportCatalogue
 ) -> tuple[tuple[AreaSpec, ...], list[str]]:
-    import openpyxl  # noqa: PLC0415 - only an import needs it; it is slow to load
+    import openpyxl  # type: ignore[import-untyped, unused-ignore]  # slow: load when used
 
     try:
         with warnings.catch_warnings():
@@ -443,9 +463,7 @@ def _read_xlsx(
     named = [grid for title, grid in sheets if fold(title) == "ke hoach"]
     candidates = named or [grid for _title, grid in sheets]
     if not any(grid.rows for grid in candidates):
-        raise PlanImportError(
-            "no_table", f"Tệp «{file_name}» không có trang tính nào có dữ liệu."
-        )
+        raise PlanImportError("no_table", f"Tệp «{file_name}» không có trang tính nào có dữ liệu.")
     if named:
         return _read_grids(named, [], catalogue, file_name)
     for grid in candidates:
@@ -537,23 +555,39 @@ class _Reader:
     """The state of reading the rows of the joined table, in order."""
 
     catalogue: ImportCatalogue
-    file_name: str
     areas: list[tuple[int, str, list[TaskSpec]]]
     problems: list[PlanImportError]
 
-    def fail(
-        self, reason: str, text: str, grid: _Grid, row: _Row, column: str | None, **extra: Any
-    ) -> PlanImportError:
-        place = _place(grid, row, column)
-        return PlanImportError(
-            reason,
-            f"{place}: {text}",
-            row=row.number,
-            column=COLUMN_LABELS[column] if column else None,
-            table=grid.table,
-            sheet=grid.sheet,
-            **extra,
-        )
+    def give_up(self) -> PlanImportError:
+        """The first problem, its message listing the others."""
+        first, others = self.problems[0], self.problems[1:]
+        if others:
+            listed = "\n".join(f"- {problem.message}" for problem in others[:5])
+            more = f"\n… và {len(others) - 5} lỗi khác." if len(others) > 5 else ""
+            first.message = f"{first.message}\nCòn {len(others)} lỗi khác:\n{listed}{more}"
+            first.args = (first.message,)
+        first.problems = tuple(self.problems)
+        return first
+
+
+def _problem(
+    reason: str,
+    text: str,
+    grid: _Grid,
+    row: _Row,
+    column: str | None,
+    code: str = "",
+    **extra: Any,
+) -> PlanImportError:
+    return PlanImportError(
+        reason,
+        f"{_place(grid, row, column, code)}: {text}",
+        row=row.number,
+        column=COLUMN_LABELS[column] if column else None,
+        table=grid.table,
+        sheet=grid.sheet,
+        **extra,
+    )
 
 
 def _place(grid: _Grid, row: _Row, column: str | None, code: str = "") -> str:
@@ -573,7 +607,7 @@ def _read_grids(
 
     Returns the areas, and the text before the table (where the number and title are).
     """
-    reader = _Reader(catalogue, file_name, [], [])
+    reader = _Reader(catalogue, [], [])
     columns: dict[str, int] | None = None
     width = 0
     nearest: tuple[int, _Grid, _Row] | None = None
@@ -600,15 +634,7 @@ def _read_grids(
     if columns is None:
         raise _missing_columns(nearest, file_name)
     if reader.problems:
-        first = reader.problems[0]
-        others = reader.problems[1:]
-        if others:
-            listed = "\n".join(f"- {p.message}" for p in others[:5])
-            more = f"\n… và {len(others) - 5} lỗi khác." if len(others) > 5 else ""
-            first.message = f"{first.message}\nCòn {len(others)} lỗi khác:\n{listed}{more}"
-            first.args = (first.message,)
-        first.problems = tuple(reader.problems)
-        raise first
+        raise reader.give_up()
     areas = tuple(
         AreaSpec(number=number, name=name, tasks=tuple(tasks))
         for number, name, tasks in reader.areas
@@ -659,28 +685,22 @@ def _read_row(reader: _Reader, grid: _Grid, row: _Row, columns: dict[str, int]) 
         _start_area(reader, grid, row, *area)
         return
     if not reader.areas:
-        reader.problems.append(
-            reader.fail(
-                "task_before_area",
-                "dòng nhiệm vụ nằm trước dòng lĩnh vực đầu tiên (dòng lĩnh vực có số ở cột «TT» "
-                "và tên lĩnh vực).",
-                grid,
-                row,
-                _TT,
-            )
+        text = (
+            "dòng nhiệm vụ nằm trước dòng lĩnh vực đầu tiên (dòng lĩnh vực có số ở cột «TT» "
+            "và tên lĩnh vực)."
         )
-        raise reader.problems[0]
+        reader.problems.append(_problem("task_before_area", text, grid, row, _TT))
+        raise reader.give_up()
     number, _name, tasks = reader.areas[-1]
     position = len(tasks) + 1
-    code = f"{number}.{position}"
-    problems = _task_problems(reader, grid, row, values, code)
+    problems = _task_problems(reader, grid, row, values, f"{number}.{position}")
     if problems:
         reader.problems.extend(problems)
         if len(reader.problems) >= _MAX_PROBLEMS:
-            raise_now = reader.problems[0]
-            raise_now.problems = tuple(reader.problems)
-            raise raise_now
-        # Keep the position taken, so the codes of the rows after it stay right in messages.
+            raise reader.give_up()
+        # The row still takes its place, so the codes named in later messages stay right.
+        tasks.append(_placeholder(number, position))
+        return
     raw = {
         "text": values[_TASK],
         "result": values[_RESULT],
@@ -688,11 +708,7 @@ def _read_row(reader: _Reader, grid: _Grid, row: _Row, columns: dict[str, int]) 
         "coordinating": values[_COORDINATING],
         "timeframe": values[_TIMEFRAME],
     }
-    tasks.append(
-        parse_task(reader.catalogue.cells, number, position, raw)
-        if not problems
-        else _placeholder(number, position)
-    )
+    tasks.append(parse_task(reader.catalogue.cells, number, position, raw))
 
 
 def _area_row(values: dict[str, str]) -> tuple[int, str] | None:
@@ -714,28 +730,27 @@ def _area_row(values: dict[str, str]) -> tuple[int, str] | None:
 def _area_number(text: str) -> int:
     if text.isdigit():
         return int(text)
-    total = 0
     numerals = [_ROMAN[ch] for ch in text.lower()]
-    for value, after in zip(numerals, [*numerals[1:], 0], strict=True):
-        total += -value if value < after else value
-    return total
+    return sum(
+        -value if value < after else value
+        for value, after in zip(numerals, [*numerals[1:], 0], strict=True)
+    )
 
 
 def _start_area(reader: _Reader, grid: _Grid, row: _Row, number: int, name: str) -> None:
     if not name:
-        reader.problems.append(
-            reader.fail("bad_area", f"dòng lĩnh vực {number} chưa có tên lĩnh vực.", grid, row, _TASK)
-        )
+        text = f"dòng lĩnh vực {number} chưa có tên lĩnh vực."
+        reader.problems.append(_problem("bad_area", text, grid, row, _TASK))
     if reader.areas and number <= reader.areas[-1][0]:
-        previous = reader.areas[-1][0]
-        text = (
-            f"số lĩnh vực {number} đã có ở trên."
-            if any(number == area[0] for area in reader.areas)
-            else f"số lĩnh vực {number} đứng sau lĩnh vực {previous}: các lĩnh vực phải theo thứ tự."
-        )
-        error = reader.fail("bad_area", text, grid, row, _TT)
-        reader.problems.append(error)
-        raise reader.problems[0]
+        if any(number == area[0] for area in reader.areas):
+            text = f"lĩnh vực số {number} đã có ở trên."
+        else:
+            text = (
+                f"lĩnh vực số {number} đứng sau lĩnh vực {reader.areas[-1][0]}: "
+                "các lĩnh vực phải theo thứ tự."
+            )
+        reader.problems.append(_problem("bad_area", text, grid, row, _TT))
+        raise reader.give_up()
     reader.areas.append((number, name, []))
 
 
@@ -743,26 +758,12 @@ def _task_problems(
     reader: _Reader, grid: _Grid, row: _Row, values: dict[str, str], code: str
 ) -> list[PlanImportError]:
     problems = []
-
-    def fail(reason: str, text: str, column: str, **extra: Any) -> PlanImportError:
-        return PlanImportError(
-            reason,
-            f"{_place(grid, row, column, code)}: {text}",
-            row=row.number,
-            column=COLUMN_LABELS[column],
-            table=grid.table,
-            sheet=grid.sheet,
-            **extra,
-        )
-
     if not values[_TASK]:
-        problems.append(
-            fail("empty_task", "ô trống: dòng có số liệu nhưng thiếu nội dung nhiệm vụ.", _TASK)
-        )
+        text = "ô trống: dòng có số liệu nhưng thiếu nội dung nhiệm vụ."
+        problems.append(_problem("empty_task", text, grid, row, _TASK, code))
     if not values[_LEAD]:
-        problems.append(
-            fail("missing_lead", "ô trống: mỗi nhiệm vụ cần có cơ quan chủ trì.", _LEAD)
-        )
+        text = "ô trống: mỗi nhiệm vụ cần có cơ quan chủ trì."
+        problems.append(_problem("missing_lead", text, grid, row, _LEAD, code))
     for column in _UNIT_COLUMNS:
         cell = values[column]
         for phrase in reader.catalogue.cells.parse_cell(cell).unknown:
@@ -773,13 +774,9 @@ def _task_problems(
                 if nearest
                 else " Hãy sửa tên, hoặc thêm đơn vị này vào tệp dữ liệu kế hoạch."
             )
+            text = f"không biết đơn vị «{shown}».{hint}"
             problems.append(
-                fail(
-                    "unknown_unit",
-                    f"không biết đơn vị «{shown}».{hint}",
-                    column,
-                    suggestion=nearest,
-                )
+                _problem("unknown_unit", text, grid, row, column, code, suggestion=nearest)
             )
     return problems
 
@@ -1022,7 +1019,9 @@ async def _compare(
             shifted.append((task.code, former))
     wanted = {task.code for task in spec.tasks}
     gone = [
-        RemovedTask(task.code, task.id, task.text, reports.get(task.id, 0), carried.get(task.id, 0))
+        RemovedTask(
+            task.code, task.id, task.text, reports.get(task.id, 0), carried.get(task.id, 0)
+        )
         for code, task in tasks.items()
         if code not in wanted and task.id is not None
     ]
@@ -1057,7 +1056,11 @@ def _changed_fields(
     task: Task, links: list[TaskUnit], units: dict[int | None, Unit], spec: TaskSpec
 ) -> tuple[str, ...]:
     def names(role: TaskRole) -> set[str]:
-        return {units[link.unit_id].name for link in links if link.role == role and link.unit_id in units}
+        return {
+            units[link.unit_id].name
+            for link in links
+            if link.role == role and link.unit_id in units
+        }
 
     differs = {
         "text": task.text != spec.text,
@@ -1065,7 +1068,8 @@ def _changed_fields(
         "lead": task.lead_text != spec.lead_text or names(TaskRole.LEAD) != set(spec.lead_units),
         "coordinating": task.coordinating_text != spec.coordinating_text
         or names(TaskRole.COORDINATING) != set(spec.coordinating_units),
-        "timeframe": task.timeframe != spec.timeframe or task.timeframe_text != spec.timeframe_text,
+        "timeframe": task.timeframe != spec.timeframe
+        or task.timeframe_text != spec.timeframe_text,
         "hamlets": task.involves_hamlets != spec.involves_hamlets,
     }
     return tuple(name for name in TASK_FIELDS if differs[name])
@@ -1088,11 +1092,12 @@ async def _remove(session: AsyncSession, plan: Plan, changes: ImportChanges) -> 
                 await session.delete(task)
         await session.flush()
     for number in changes.areas_removed:
-        area = (
-            await session.exec(select(Area).where(Area.plan_id == plan.id, Area.number == number))
-        ).first()
-        left = await session.exec(select(func.count()).select_from(Task).where(Task.area_id == (area.id if area else None)))
-        if area is not None and not left.one():
+        statement = select(Area).where(Area.plan_id == plan.id, Area.number == number)
+        area = (await session.exec(statement)).first()
+        if area is None:
+            continue
+        left = select(func.count()).select_from(Task).where(Task.area_id == area.id)
+        if not (await session.exec(left)).one():
             await session.delete(area)
     await session.flush()
 
@@ -1182,7 +1187,12 @@ class RolloverResult:
 
 
 async def rollover(
-    session: AsyncSession, commune: Commune, *, from_year: int, to_year: int
+    session: AsyncSession,
+    commune: Commune,
+    *,
+    from_year: int,
+    to_year: int,
+    as_of: datetime | None = None,
 ) -> RolloverResult:
     """Start the plan of ``to_year`` from the plan of ``from_year``.
 
@@ -1191,7 +1201,16 @@ async def rollover(
     copied; every year task not done (by the rule of /tonghop: every lead unit's latest report
     says done) is carried over, pointing back at the old task; done year tasks are not copied.
     Codes are renumbered within each area (1.1, 1.2, …) in the old order, unit links copied,
-    and a "Năm <from_year>" timeframe becomes "Năm <to_year>". Reports stay with the old plan.
+    and the year in a year task's timeframe ("Năm 2023") becomes ``to_year``. Reports stay with
+    the old plan.
+
+    Args:
+        session: the open session (the caller commits).
+        commune: the commune.
+        from_year: the plan to start from.
+        to_year: the year of the new plan.
+        as_of: count only the reports made before this moment (UTC), e.g. the end of
+            ``from_year``; by default every report counts, as /tonghop shows the old plan now.
 
     Raises:
         DomainError: ``bad_year`` (``to_year`` is not after ``from_year``), ``no_plan`` (no
@@ -1215,7 +1234,7 @@ async def rollover(
     ):
         links.setdefault(link.task_id, []).append(link)
     by_task: dict[int, dict[int, Report]] = {}
-    for (task_id, unit_id), report in (await latest_reports(session, source)).items():
+    for (task_id, unit_id), report in (await latest_reports(session, source, until=as_of)).items():
         by_task.setdefault(task_id, {})[unit_id] = report
 
     plan = Plan(
@@ -1264,7 +1283,11 @@ async def rollover(
                 lead_text=task.lead_text,
                 coordinating_text=task.coordinating_text,
                 timeframe=task.timeframe,
-                timeframe_text=task.timeframe_text.replace(str(from_year), str(to_year)),
+                timeframe_text=(
+                    task.timeframe_text
+                    if is_ongoing
+                    else _YEAR.sub(str(to_year), task.timeframe_text)
+                ),
                 involves_hamlets=task.involves_hamlets,
                 carried_from_id=None if is_ongoing else task.id,
             )
@@ -1274,7 +1297,10 @@ async def rollover(
             for link in task_links:
                 session.add(
                     TaskUnit(
-                        commune_id=commune.id, task_id=copy.id, unit_id=link.unit_id, role=link.role
+                        commune_id=commune.id,
+                        task_id=copy.id,
+                        unit_id=link.unit_id,
+                        role=link.role,
                     )
                 )
             item = CarriedTask(
@@ -1283,7 +1309,7 @@ async def rollover(
                 old_task_id=task.id,
                 new_task_id=copy.id,
                 ongoing=is_ongoing,
-                status=Status(state.status) if state.status else None,
+                status=state.status,
                 percent=round(state.percent),
             )
             (ongoing if is_ongoing else carried).append(item)
@@ -1315,6 +1341,8 @@ def describe_rollover(result: RolloverResult) -> list[str]:
     ]
     for item in result.carried:
         state = item.status.value if item.status else "not reported"
-        lines.append(f"> {item.old_code} -> {item.new_code} carried over ({state}, {item.percent}%)")
+        lines.append(
+            f"> {item.old_code} -> {item.new_code} carried over ({state}, {item.percent}%)"
+        )
     lines.extend(f"= {code} done in {result.from_year}: not copied" for code in result.done)
     return lines
