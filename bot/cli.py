@@ -18,6 +18,15 @@ from models.errors import DomainError
 from models.exports import make_export
 from models.members import create_member, list_members, parse_role
 from models.plan_data import PlanDataError, read_plan_file
+from models.plan_import import (
+    PlanImportError,
+    catalogue_for,
+    describe_changes,
+    describe_rollover,
+    import_plan,
+    read_plan_table_file,
+    rollover,
+)
 from models.plan_loader import ensure_commune, load_plan
 from models.plans import current_plan, plan_for_year
 from models.tables import Commune
@@ -38,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
     commands.add_parser("members", help="list members and whether they are linked")
+    plan = commands.add_parser("plan", help="import a plan from Word/Excel, or roll it over")
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True)
+    plan_import = plan_commands.add_parser("import", help="read the plan table of a .docx/.xlsx")
+    plan_import.add_argument("file", type=Path)
+    plan_import.add_argument("--year", type=int, help="the plan's year (default: this year)")
+    plan_import.add_argument("--dry-run", action="store_true", help="show, change nothing")
+    rollover = plan_commands.add_parser("rollover", help="start YEAR's plan from the last one")
+    rollover.add_argument("year", type=int)
+    rollover.add_argument("--from", dest="from_year", type=int, help="default: YEAR - 1")
     export = commands.add_parser("export", help="write the workbook or a report to a file")
     export.add_argument("--format", default="xlsx", choices=["xlsx", "csv", "docx", "pctn"])
     export.add_argument("--period", help="a quarter such as 2026Q4 (default: the whole year)")
@@ -70,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name, args.unit))
         if command == "members":
             return asyncio.run(_members(settings))
+        if command == "plan" and args.plan_command == "import":
+            return asyncio.run(_plan_import(settings, args.file, args.year, args.dry_run))
+        if command == "plan":
+            from_year = args.from_year or args.year - 1
+            return asyncio.run(_plan_rollover(settings, from_year, args.year))
         if command == "export":
             return asyncio.run(_export(settings, args.format, args.period, args.year, args.output))
         if command == "console" or not settings.telegram.token:
@@ -180,6 +203,49 @@ def _cli_error(error: DomainError) -> str:
         "bad_name": "--name must be 1 to 80 characters",
     }
     return messages.get(error.reason, str(error))
+
+
+async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run: bool) -> int:
+    year = year or local(utc_now(), settings.commune.timezone).year
+    catalogue = catalogue_for(read_plan_file(settings.plan_file))
+    try:
+        spec = await asyncio.to_thread(
+            read_plan_table_file, path, catalogue, commune=settings.commune.name, year=year
+        )
+    except PlanImportError as error:
+        print(f"hamlet-bot: {path}: {error}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            changes = await import_plan(session, commune, spec, year=year, dry_run=dry_run)
+    finally:
+        await engine.dispose()
+    for line in describe_changes(changes):
+        print(line)
+    return 0
+
+
+async def _plan_rollover(settings: Settings, from_year: int, to_year: int) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            result = await rollover(session, commune, from_year=from_year, to_year=to_year)
+    except DomainError as error:
+        reasons = {
+            "bad_year": f"{to_year} must come after {from_year}",
+            "no_plan": f"there is no plan for {from_year}",
+            "plan_exists": f"there is a plan for {to_year} already",
+        }
+        print(f"hamlet-bot: {reasons.get(error.reason, str(error))}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    for line in describe_rollover(result):
+        print(line)
+    return 0
 
 
 async def _export(

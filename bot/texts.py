@@ -351,3 +351,35 @@ EXPORT_CAPTIONS = {
     "docx": "📝 Báo cáo kết quả thực hiện kế hoạch (Word), theo Nghị định 30/2020/NĐ-CP.",
     "pctn": "📝 Báo cáo quý về phòng, chống tham nhũng (Word).",
 }
+
+# --- Plan import in chat ------------------------------------------------------------------
+IMPORT_READING = "Đang đọc tệp {name}…"
+IMPORT_PREVIEW = (
+    "📥 <b>Kế hoạch năm {year}</b> từ tệp {name}: {tasks} nhiệm vụ trong {areas} lĩnh vực.\n"
+    "Thêm mới: {created} · Sửa: {updated} · Giữ nguyên: {unchanged} · Bỏ: {removed}"
+)
+IMPORT_NEW_PLAN = "Năm {year} chưa có kế hoạch: sẽ tạo kế hoạch mới."
+IMPORT_UPDATED_LINE = "• <b>{code}</b>: sửa {fields}{reports}"
+IMPORT_REPORTS_KEPT = " (giữ {count} báo cáo)"
+IMPORT_KEPT = "Giữ lại vì đã có báo cáo: {codes}"
+IMPORT_SHIFTED = (
+    "⚠️ Có dòng được thêm hoặc xóa giữa bảng, nên mã các nhiệm vụ sau đó bị dời: {pairs}. "
+    "Báo cáo cũ vẫn gắn với mã cũ; anh/chị kiểm tra kỹ trước khi nhập."
+)
+IMPORT_CONFIRM = "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>."
+IMPORT_NOTHING = "Tệp này giống hệt kế hoạch hiện có. Không có gì cần nhập."
+IMPORT_DONE = (
+    "✅ Đã nhập kế hoạch năm {year}: thêm {created}, sửa {updated}, bỏ {removed}.\n"
+    "Mọi báo cáo đều được giữ nguyên."
+)
+IMPORT_CANCELLED = "Đã hủy nhập kế hoạch. Không có gì thay đổi."
+IMPORT_GONE = "Không còn tệp kế hoạch nào đang chờ nhập. Anh/chị gửi lại tệp."
+IMPORT_BUTTON_OK = "✅ Nhập kế hoạch"
+IMPORT_FIELD_NAMES = {
+    "text": "nội dung",
+    "result": "kết quả",
+    "lead": "cơ quan chủ trì",
+    "coordinating": "cơ quan phối hợp",
+    "timeframe": "thời gian",
+    "hamlets": "phạm vi ấp",
+}

@@ -19,6 +19,7 @@ from handlers import (
     messages,
     onboarding,
     overview,
+    plan_upload,
     reminders,
     reporting,
     review,
@@ -52,6 +53,7 @@ def register_handlers(application: Application) -> None:
         application.add_handler(CommandHandler(names, callback, filters=new))
     application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
+    application.add_handler(CallbackQueryHandler(plan_upload.import_button, pattern=r"^im:"))
     application.add_handler(CallbackQueryHandler(messages.on_stale_button))
     # Order matters from here on: known commands are taken above, so any command left is
     # unknown; text and media are answers to a report in progress or stray messages.

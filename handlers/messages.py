@@ -11,6 +11,7 @@ from handlers import reporting, review
 from handlers.context import Visit, members_only, reply
 from handlers.menus import help_text
 from handlers.overview import show_summary, show_tasks
+from handlers.plan_upload import is_plan_file, receive_plan_file
 from models.drafts import discard_draft, get_draft
 from models.reports import REPORTING_ROLES
 from models.review import drop_return
@@ -63,6 +64,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """A photo, document or location: evidence for the report in progress."""
     draft = await get_draft(visit.session, visit.member)
+    message = update.effective_message
+    document = message.document if message else None
+    if draft is None and visit.member.role == Role.OFFICE and is_plan_file(document):
+        await receive_plan_file(update, context, visit)
+        return
     if draft is None:
         await reply(update, texts.PHOTO_WITHOUT_REPORT)
         return
