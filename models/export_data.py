@@ -252,7 +252,9 @@ async def gather_export(
     task_ids = {task.id for task in tasks}
     links = [
         link
-        for link in await session.exec(select(TaskUnit).where(TaskUnit.commune_id == commune.id))
+        for link in await session.exec(
+            select(TaskUnit).where(TaskUnit.commune_id == commune.id).order_by(col(TaskUnit.id))
+        )
         if link.task_id in task_ids
     ]
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
@@ -381,10 +383,8 @@ def _tasks(
         by_task.setdefault(task_id, {})[unit_id] = report
 
     def names(unit_ids: list[int]) -> tuple[str, ...]:
-        ordered = sorted(
-            (unit_by_id[u] for u in unit_ids if u in unit_by_id), key=lambda u: u.position
-        )
-        return tuple(unit.name for unit in ordered)
+        # In the order the plan's cell names them.
+        return tuple(unit_by_id[u].name for u in unit_ids if u in unit_by_id)
 
     result = []
     for task in tasks:

@@ -28,7 +28,6 @@ from docx.text.paragraph import Paragraph
 from models.clock import format_date, quarter_label
 from models.errors import DomainError
 from models.export_data import (
-    NOT_REPORTED,
     STATUS_LABELS,
     ExportArea,
     ExportData,
@@ -58,7 +57,7 @@ YEAR_SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued} v�
 YEAR_ISSUED = " ngày {date}"
 YEAR_INTRO = (
     "Thực hiện Kế hoạch số {number}{issued} của Ủy ban nhân dân xã {commune} về {title}, "
-    "Ủy ban nhân dân xã báo cáo kết quả thực hiện ({period}) như sau:"
+    "Ủy ban nhân dân xã báo cáo kết quả thực hiện {period} như sau:"
 )
 YEAR_RECIPIENTS = ("- UBND thành phố;", "- Phòng Nội vụ TP;", "- Lưu: VT.")
 YEAR_CLOSING_WHAT = "kết quả thực hiện Kế hoạch số {number}"
@@ -79,7 +78,7 @@ OVERALL_EMPTY = (
     "cả {total} nhiệm vụ đều chưa có báo cáo."
 )
 PARTICIPATION = (
-    "Trong kỳ báo cáo ({period}), có {hamlets}/{hamlets_total} ấp và {units}/{units_total} "
+    "Trong {period}, có {hamlets}/{hamlets_total} ấp và {units}/{units_total} "
     "cơ quan, đơn vị chủ trì đã gửi báo cáo qua hệ thống."
 )
 OVERALL_TABLE_INTRO = "Kết quả cụ thể theo từng lĩnh vực:"
@@ -96,17 +95,21 @@ TABLE_HEADERS = (
 )
 TABLE_TOTAL = "Tổng cộng"
 AREA_HEADING = "{number}. {name}"
+BY_AREA_EMPTY = (
+    "Chưa có cơ quan, đơn vị, ấp nào báo cáo kết quả thực hiện {total} nhiệm vụ của Kế hoạch."
+)
 TASK_LINE = "{code}. "
 TASK_LEAD = " (chủ trì: {lead})."
 TASK_STATE = " Kết quả: {status}, đạt {percent}%."
 TASK_NOT_REPORTED = " Kết quả: chưa có báo cáo."
-UNIT_LINE = "- {unit}: {status}, {percent}%"
-UNIT_NOTE = "; {note}"
-UNIT_DATE = " (báo cáo ngày {date})."
+UNIT_LINE = "- {unit}: {status}, {percent}% (báo cáo ngày {date})."
+UNIT_NOTE = " {note}"
 DIFFICULTY_LINE = "- Nhiệm vụ {code} ({unit}): {note}"
 DIFFICULTY_NO_NOTE = "chưa ghi rõ vướng mắc."
 NO_DIFFICULTIES = "Trong kỳ, các cơ quan, đơn vị và các ấp chưa báo cáo khó khăn, vướng mắc."
-UNREPORTED_TASKS = "- Còn {count}/{total} nhiệm vụ chưa có cơ quan, đơn vị, ấp nào báo cáo kết quả."
+UNREPORTED_TASKS = (
+    "- Còn {count}/{total} nhiệm vụ chưa có cơ quan, đơn vị, ấp nào báo cáo kết quả."
+)
 YEAR_NEXT_STEPS = (
     "Tiếp tục triển khai đồng bộ các nhiệm vụ, giải pháp của Kế hoạch; các cơ quan, đơn vị "
     "và các ấp tập trung hoàn thành các nhiệm vụ đang thực hiện, chủ động tháo gỡ khó khăn, "
@@ -201,7 +204,7 @@ def export_year_report(
             issued=issued,
             commune=data.commune_name,
             title=title,
-            period=data.period_label.lower(),
+            period=_lower_first(data.period_label),
         )
     )
 
@@ -225,11 +228,14 @@ def export_year_report(
         doc.body(OVERALL_EMPTY.format(total=summary.total, areas=len(data.areas), date=when))
 
     doc.heading(SECTION_BY_AREA)
-    for area in data.areas:
-        doc.heading(AREA_HEADING.format(number=area.number, name=area.name))
-        for task in data.tasks:
-            if task.area_number == area.number:
-                doc.task(task, data.latest_for(task))
+    if not data.has_reports:
+        doc.body(BY_AREA_EMPTY.format(total=summary.total))
+    else:
+        for area in data.areas:
+            doc.heading(AREA_HEADING.format(number=area.number, name=area.name))
+            for task in data.tasks:
+                if task.area_number == area.number:
+                    doc.task(task, data.latest_for(task))
 
     doc.heading(SECTION_DIFFICULTIES)
     blocked = [r for r in data.latest if r.status == Status.BLOCKED]
@@ -323,9 +329,7 @@ def export_anticorruption_report(
 
     doc.heading(SECTION_NEXT)
     doc.body(AC_NEXT_STEPS)
-    doc.body(
-        CLOSING.format(what=AC_CLOSING_WHAT.format(quarter=label), commune=data.commune_name)
-    )
+    doc.body(CLOSING.format(what=AC_CLOSING_WHAT.format(quarter=label), commune=data.commune_name))
     doc.signature(AC_RECIPIENTS, signer)
     return doc.save()
 
@@ -356,8 +360,8 @@ class _Form:
         section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
         section.header_distance = section.footer_distance = Mm(10)
         normal = self.doc.styles["Normal"]
-        normal.font.name = FONT  # type: ignore[attr-defined]
-        normal.font.size = Pt(BODY_SIZE)  # type: ignore[attr-defined]
+        normal.font.name = FONT
+        normal.font.size = Pt(BODY_SIZE)
         _east_asian(normal.element.get_or_add_rPr())
         # The page number, centred at the top, from the second page on.
         section.different_first_page_header_footer = True
@@ -414,8 +418,8 @@ class _Form:
         _format(paragraph, align=WD_ALIGN_PARAGRAPH.CENTER, after=0, spacing=1.0)
         _run(paragraph, subject, size=14, bold=True)
         rule = self.doc.add_paragraph()
+        _format(rule, align=WD_ALIGN_PARAGRAPH.CENTER, after=12, spacing=Pt(4))
         _rule(rule, width_mm=50, cell_mm=TEXT_WIDTH_MM)
-        _format(rule, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=12, spacing=Pt(4))
 
     def heading(self, text: str) -> None:
         """A section heading: bold, set in like the body."""
@@ -454,10 +458,10 @@ class _Form:
                 unit=report.unit_name,
                 status=report.status_label.lower(),
                 percent=report.percent,
+                date=format_date(report.time.date()),
             )
             if report.note:
-                line += UNIT_NOTE.format(note=report.note.rstrip(" .;"))
-            line += UNIT_DATE.format(date=format_date(report.time.date()))
+                line += UNIT_NOTE.format(note=_sentence(report.note))
             self.body(line)
 
     def area_table(self, areas: Sequence[ExportArea], percent: int) -> None:
@@ -469,7 +473,7 @@ class _Form:
         _fixed(table, widths)
         for cell, (title, _) in zip(table.rows[0].cells, TABLE_HEADERS, strict=True):
             self.line(cell, title, size=11, bold=True, first=True)
-        _repeat_header(table.rows[0])
+        _row_property(table.rows[0], "w:tblHeader")
         for area in areas:
             values = (area.number, area.name, *_counts_tuple(area), area.percent)
             self._table_row(table, values, widths)
@@ -478,9 +482,15 @@ class _Form:
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
     def signature(self, recipients: Sequence[str], signer: str) -> None:
-        """Who receives it (left) and the chairman's signature (right)."""
-        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
+        """Who receives it (left) and the chairman's signature (right), kept on one page
+        with the closing paragraph.
+        """
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        spacer = self.doc.add_paragraph().paragraph_format
+        spacer.space_after = Pt(0)
+        spacer.keep_with_next = True
         table = self._layout_table(1, (80, TEXT_WIDTH_MM - 80))
+        _row_property(table.rows[0], "w:cantSplit")
         left, right = table.cell(0, 0), table.cell(0, 1)
         left_align = WD_ALIGN_PARAGRAPH.LEFT
         self.line(left, RECIPIENTS, size=12, bold=True, italic=True, first=True, align=left_align)
@@ -488,7 +498,7 @@ class _Form:
             self.line(left, recipient, size=11, align=left_align)
         self.line(right, ON_BEHALF, size=13, bold=True, first=True)
         self.line(right, SIGNER_TITLE, size=13, bold=True)
-        for _ in range(4):
+        for _ in range(6):  # room for the signature and the seal
             self.line(right, "", size=14)
         self.line(right, signer, size=14, bold=True)
 
@@ -542,11 +552,17 @@ def _latest(reports: Sequence[ExportReport]) -> list[ExportReport]:
     return list(latest.values())
 
 
+def _sentence(note: str) -> str:
+    """A person's note as a sentence of the report: one line, ending in a full stop."""
+    note = " ".join(note.split()).rstrip(" ;,")
+    return note if note.endswith((".", "!", "?", "…")) else note + "."
+
+
 def _difficulties(doc: _Form, blocked: Sequence[ExportReport]) -> None:
     if not blocked:
         doc.body(NO_DIFFICULTIES)
     for report in blocked:
-        note = report.note.rstrip(" .;") + "." if report.note else DIFFICULTY_NO_NOTE
+        note = _sentence(report.note) if report.note else DIFFICULTY_NO_NOTE
         doc.body(DIFFICULTY_LINE.format(code=report.task_code, unit=report.unit_name, note=note))
 
 
@@ -554,7 +570,7 @@ def _participation_line(data: ExportData) -> str:
     hamlets = [p for p in data.participation if p.kind == "hamlet"]
     leads = [p for p in data.participation if p.kind == "unit" and p.tasks_led]
     return PARTICIPATION.format(
-        period=data.period_label.lower(),
+        period=_lower_first(data.period_label),
         hamlets=sum(1 for p in hamlets if p.tasks_reported),
         hamlets_total=len(hamlets),
         units=sum(1 for p in leads if p.tasks_reported),
@@ -567,10 +583,15 @@ def _plan_title(data: ExportData) -> str:
     first letter, and the plan's own year where a copied plan still names its source's.
     """
     title = data.plan_title.strip().rstrip(".")
-    title = title[:1].lower() + title[1:]
+    title = _lower_first(title)
     if data.source_year and title.endswith(f"năm {data.source_year}"):
         title = title[: -len(str(data.source_year))] + str(data.year)
     return title
+
+
+def _lower_first(text: str) -> str:
+    """A label inside a sentence: "Quý IV/2026" becomes "quý IV/2026", numerals kept."""
+    return text[:1].lower() + text[1:]
 
 
 def _place_date(place: str, day: date) -> str:
@@ -626,7 +647,7 @@ def _east_asian(rpr: Any) -> None:
 
 def _rule(paragraph: Paragraph, *, width_mm: float, cell_mm: float) -> None:
     """A horizontal line ``width_mm`` long, centred: the top border of an empty paragraph
-    indented from both sides.
+    indented from both sides, a little below the line above so it clears its descenders.
     """
     borders = OxmlElement("w:pBdr")
     top = OxmlElement("w:top")
@@ -638,6 +659,7 @@ def _rule(paragraph: Paragraph, *, width_mm: float, cell_mm: float) -> None:
     side = max((cell_mm - 3.8 - width_mm) / 2, 0)
     paragraph.paragraph_format.left_indent = Mm(side)
     paragraph.paragraph_format.right_indent = Mm(side)
+    paragraph.paragraph_format.space_before = Pt(5)
 
 
 def _no_borders(table: Table) -> None:
@@ -658,11 +680,13 @@ def _fixed(table: Table, widths_mm: Sequence[int]) -> None:
             cell.width = Mm(width)
 
 
-def _repeat_header(row: Any) -> None:
-    properties = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
+def _row_property(row: Any, tag: str) -> None:
+    """Switch on a row property: w:cantSplit (keep the row on one page) or w:tblHeader
+    (repeat the row at the top of every page).
+    """
+    element = OxmlElement(tag)
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
 
 
 def _page_field(paragraph: Paragraph) -> None:

@@ -123,6 +123,10 @@ PAGE_HEADER = "Kế hoạch {number} — {sheet}"
 PAGE_FOOTER = "Trang &P/&N"
 
 FONT_NAME = "Times New Roman"
+# Times New Roman 11 pt fits about 1.1 characters of Vietnamese text per unit of Excel's
+# column width (the width of a "0" in Calibri 11), in lines about 13 pt apart.
+CHARS_PER_WIDTH = 1.1
+LINE_HEIGHT = 13
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 _THIN = Side(style="thin", color="808080")
@@ -131,6 +135,7 @@ _HEADER_FILL = PatternFill("solid", start_color="D9E2F3")
 _AREA_FILL = PatternFill("solid", start_color="F2F2F2")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_CENTER_TOP = Alignment(wrap_text=True, vertical="top", horizontal="center")
 
 
 def export_xlsx(data: ExportData) -> bytes:
@@ -214,8 +219,8 @@ def _summary_sheet(sheet: Worksheet, data: ExportData) -> None:
         cell = _put(sheet, row, 1, text)
         cell.font = Font(name=FONT_NAME, size=12, italic=True)
         cell.alignment = _WRAP
-        # Merged cells do not grow to fit wrapped text: give long notes room by hand.
-        sheet.row_dimensions[row].height = 16 * (1 + len(text) // 150)
+        total_width = sum(width for _, width in SUMMARY_HEADERS)
+        sheet.row_dimensions[row].height = (LINE_HEIGHT + 1) * _lines(text, total_width) + 3
     _print_setup(sheet, data, header_row, len(SUMMARY_HEADERS), header_row)
 
 
@@ -359,20 +364,38 @@ def _header(sheet: Worksheet, row: int, headers: Sequence[tuple[str, int]]) -> N
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
         sheet.column_dimensions[get_column_letter(column)].width = width
+    _fit_height(sheet, row, [(title, width) for title, width in headers])
 
 
 def _row(sheet: Worksheet, row: int, values: Iterable[Any], *, bold: bool = False) -> None:
+    texts = []
     for column, value in enumerate(values, start=1):
         cell = _put(sheet, row, column, value)
         cell.font = Font(name=FONT_NAME, bold=bold, size=11)
         cell.alignment = _WRAP
         cell.border = _BORDER
+        width = sheet.column_dimensions[get_column_letter(column)].width
+        texts.append((value if isinstance(value, str) else "", width))
+    _fit_height(sheet, row, texts)
+
+
+def _fit_height(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]]) -> None:
+    """Make a row tall enough for its wrapped text. Excel and LibreOffice do not measure
+    rows of a file they open, so a row left at its default height shows one line only.
+    """
+    lines = max((_lines(text, width) for text, width in cells), default=1)
+    sheet.row_dimensions[row].height = LINE_HEIGHT * lines + 3
+
+
+def _lines(text: str, width: float) -> int:
+    per_line = max(int(width * CHARS_PER_WIDTH), 1)
+    return sum(max(-(-len(part) // per_line), 1) for part in text.split("\n"))
 
 
 def _center(sheet: Worksheet, columns: Iterable[int], first: int, last: int) -> None:
     for column in columns:
         for row in range(first, last + 1):
-            sheet.cell(row, column).alignment = _CENTER
+            sheet.cell(row, column).alignment = _CENTER_TOP
 
 
 def _print_setup(
@@ -387,7 +410,8 @@ def _print_setup(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.75
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3
     sheet.oddHeader.center.text = PAGE_HEADER.format(number=data.plan_number, sheet=sheet.title)
     sheet.oddHeader.center.font = FONT_NAME
     sheet.oddFooter.center.text = PAGE_FOOTER

@@ -85,7 +85,7 @@ async def test_bad_plan_files_get_a_clear_message_and_change_nothing(world: Worl
     said = await office.send_document(no_table.getvalue(), "ke-hoach.docx")
     assert "bảng" in said[0].text
     wrong = openpyxl.Workbook()
-    wrong.active.append(["TT", "Nội dung", "Ghi chú"])  # type: ignore[union-attr]
+    wrong.active.append(["TT", "Nội dung", "Ghi chú"])
     buffer = io.BytesIO()
     wrong.save(buffer)
     said = await office.send_document(buffer.getvalue(), "ke-hoach.xlsx")
