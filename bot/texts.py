@@ -7,6 +7,7 @@ mode): anything that comes from a person or the data goes through ``esc``.
 from html import escape as esc
 
 from models.tables import Role, Status
+from models.wording import STATUS_LABELS
 
 ROLE_LABELS = {
     Role.CHAIRMAN: "Lãnh đạo UBND xã",
@@ -15,12 +16,6 @@ ROLE_LABELS = {
     Role.HAMLET_HEAD: "Trưởng ấp",
 }
 
-STATUS_LABELS = {
-    Status.NOT_STARTED: "Chưa thực hiện",
-    Status.IN_PROGRESS: "Đang thực hiện",
-    Status.DONE: "Hoàn thành",
-    Status.BLOCKED: "Gặp khó khăn",
-}
 STATUS_ICONS = {
     Status.NOT_STARTED: "⬜",
     Status.IN_PROGRESS: "🔄",
@@ -204,7 +199,7 @@ UNSUPPORTED_MESSAGE = (
 EDITS_IGNORED = "Bot không đọc tin nhắn đã sửa. Anh/chị vui lòng gửi tin nhắn mới."
 MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
 
-__all__ = ["esc"]
+__all__ = ["STATUS_LABELS", "esc"]
 BAD_BUTTON = "Nút này không còn hiệu lực. Gõ /baocao để bắt đầu lại."
 PHOTO_WITHOUT_REPORT = (
     "Nếu đây là minh chứng, anh/chị gõ /baocao, chọn nhiệm vụ, rồi gửi ảnh ở bước minh chứng."

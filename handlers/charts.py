@@ -11,9 +11,9 @@ matplotlib.use("Agg")  # no screen: render to memory
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from handlers.render import short_title
 from models.clock import quarter_label
 from models.summary import PlanSummary
+from models.wording import shorten
 
 _DONE = "#2e7d32"
 _REST = "#e0e0e0"
@@ -32,7 +32,7 @@ def summary_chart(summary: PlanSummary) -> bytes:
     heights = [max(len(areas), 1), max(len(people), 1)]
     top, bottom = figure.subplots(2, 1, gridspec_kw={"height_ratios": heights})
     try:
-        labels = [f"{a.number}. {short_title(a.name, 30)}" for a in areas]
+        labels = [f"{a.number}. {shorten(a.name, 30)}" for a in areas]
         values = [a.percent for a in areas]
         top.barh(labels, [100] * len(values), color=_REST)
         top.barh(labels, values, color=_DONE)
@@ -45,7 +45,7 @@ def summary_chart(summary: PlanSummary) -> bytes:
         top.tick_params(labelsize=9)
         top.set_xticks([])
 
-        names = [short_title(p.name, 30) for p in people]
+        names = [shorten(p.name, 30) for p in people]
         shares = [round(100 * p.reported / p.in_scope) if p.in_scope else 0 for p in people]
         colours = [_DONE if s == 100 else _PARTLY if s else _NONE for s in shares]
         bottom.barh(names, [100] * len(shares), color=_REST)

@@ -10,12 +10,13 @@ from bot import texts
 from bot.texts import esc
 from handlers.context import Visit, members_only, reply
 from handlers.overview import LEADERS
-from handlers.render import short_title, split_message, task_icon, task_state_line
+from handlers.render import split_message, task_icon, task_state_line
 from models.clock import format_date, local, quarter_label, quarter_of
 from models.plans import current_plan, lead_units, plan_tasks
 from models.reports import latest_reports, member_unit, reported_in, tasks_in_scope
 from models.summary import summarise
 from models.tables import Member, Status, Timeframe
+from models.wording import shorten
 
 
 def previous_quarter(quarter: str) -> str:
@@ -119,7 +120,7 @@ async def missing_command(
     }
     lines = [texts.MISSING_OWN.format(unit=esc(unit.name), count=len(open_tasks), quarter=label)]
     lines += [
-        f"{task_icon(latest.get(t.id or 0))} <b>{t.code}</b> {esc(short_title(t.text, 48))}"
+        f"{task_icon(latest.get(t.id or 0))} <b>{t.code}</b> {esc(shorten(t.text, 48))}"
         for t in open_tasks
     ]
     for part in split_message("\n".join(lines)):

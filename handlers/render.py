@@ -7,18 +7,10 @@ from bot.texts import esc
 from models.clock import format_datetime, quarter_label
 from models.summary import PlanSummary, TaskLine
 from models.tables import Report, Status, Task
+from models.wording import shorten
 
 # Telegram's limit is 4096 characters; leave room for what clients add.
 MESSAGE_LIMIT = 3800
-
-
-def short_title(text: str, limit: int = 60) -> str:
-    """The start of a task's text, cut at a word, for a list line or a button."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
-    return cut + "…"
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -117,7 +109,7 @@ def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
             texts.SUMMARY_BLOCKED_ITEM.format(
                 code=item.task_code,
                 unit=esc(item.unit_name),
-                note=esc(short_title(item.note, 200)),
+                note=esc(shorten(item.note, 200)),
             )
             for item in summary.blocked
         ]
@@ -136,7 +128,7 @@ def task_lines(tasks: list[Task], latest: dict[int, Report]) -> list[str]:
         report = latest.get(task.id or 0)
         percent = f" — {report.percent}%" if report else ""
         lines.append(
-            f"{task_icon(report)} <b>{task.code}</b> {esc(short_title(task.text, 48))}{percent}"
+            f"{task_icon(report)} <b>{task.code}</b> {esc(shorten(task.text, 48))}{percent}"
         )
     return lines
 
@@ -144,4 +136,4 @@ def task_lines(tasks: list[Task], latest: dict[int, Report]) -> list[str]:
 def task_state_line(item: TaskLine) -> str:
     """One task with its state icon and percent."""
     icon = texts.STATUS_ICONS[item.status] if item.status else texts.NOT_REPORTED_ICON
-    return f"{icon} <b>{item.code}</b> {esc(short_title(item.text, 48))} — {item.percent}%"
+    return f"{icon} <b>{item.code}</b> {esc(shorten(item.text, 48))} — {item.percent}%"

@@ -18,7 +18,7 @@ from bot import texts
 from bot.texts import esc
 from handlers import answers
 from handlers.context import Visit, members_only, reply
-from handlers.render import keyboard, short_title, status_options
+from handlers.render import keyboard, status_options
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
 from models.errors import DomainError
@@ -36,6 +36,7 @@ from models.reports import (
 )
 from models.review import drop_return
 from models.tables import Member, Plan, Report, ReportDraft, Status, Task
+from models.wording import shorten
 
 log = logging.getLogger(__name__)
 
@@ -318,8 +319,8 @@ def _task_page(tasks: list[Task], page: int) -> tuple[str, object]:
         if task.area_number != area:
             area = task.area_number
             lines.append("")
-        lines.append(f"<b>{task.code}</b> {esc(short_title(task.text))}")
-    rows = [[(f"{t.code} · {short_title(t.text, 28)}", f"rp:task:{t.id}")] for t in shown]
+        lines.append(f"<b>{task.code}</b> {esc(shorten(task.text))}")
+    rows = [[(f"{t.code} · {shorten(t.text, 28)}", f"rp:task:{t.id}")] for t in shown]
     navigation = []
     if page > 0:
         navigation.append((texts.BUTTON_PREV, f"rp:page:{page - 1}"))
@@ -377,7 +378,7 @@ async def _choose_task(
     await reply(
         update,
         texts.ASK_STATUS.format(
-            code=task.code, title=esc(short_title(task.text, 120)), options=status_options()
+            code=task.code, title=esc(shorten(task.text, 120)), options=status_options()
         ),
         reply_markup=keyboard(rows),
     )
@@ -436,7 +437,7 @@ async def _give_evidence(
         update,
         texts.CONFIRM.format(
             code=task.code,
-            title=esc(short_title(task.text, 80)),
+            title=esc(shorten(task.text, 80)),
             status=texts.STATUS_LABELS[Status(draft.status)],
             percent=draft.percent,
             note=esc(draft.note) if draft.note else texts.NO_NOTE,

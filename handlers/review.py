@@ -16,7 +16,7 @@ from bot import texts
 from bot.texts import esc
 from handlers import reporting
 from handlers.context import Visit, members_only, reply
-from handlers.render import keyboard, short_title
+from handlers.render import keyboard
 from models.clock import format_datetime
 from models.errors import DomainError
 from models.plans import current_plan
@@ -30,6 +30,7 @@ from models.review import (
 )
 from models.tables import Member, Report, Role, Status, Task, Unit
 from models.textfold import fold
+from models.wording import shorten
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
     card = texts.REVIEW_CARD.format(
         count=count,
         code=task.code,
-        title=esc(short_title(task.text, 80)),
+        title=esc(shorten(task.text, 80)),
         unit=esc(unit.name),
         who=esc(author.name),
         entered=entered,

@@ -31,15 +31,8 @@ from models.tables import (
     UnitKind,
 )
 from models.textfold import fold
+from models.wording import STATUS_LABELS
 
-# The same words as the chat (bot/texts.py); repeated here because the domain does not
-# import the composition root.
-STATUS_LABELS = {
-    Status.NOT_STARTED: "Chưa thực hiện",
-    Status.IN_PROGRESS: "Đang thực hiện",
-    Status.DONE: "Hoàn thành",
-    Status.BLOCKED: "Gặp khó khăn",
-}
 NOT_REPORTED = "Chưa báo cáo"
 REVIEW_LABELS = {"accepted": "Đã duyệt", "returned": "Trả lại"}
 EVIDENCE_LABELS = {"photo": "Ảnh", "document": "Tệp", "location": "Vị trí"}
@@ -209,14 +202,6 @@ def check_period(period: str | None) -> str | None:
     if not _PERIOD.match(period):
         raise DomainError("bad_period", period)
     return period
-
-
-def shorten(text: str, limit: int) -> str:
-    """The start of ``text``, cut at a word to at most ``limit`` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 def is_anti_corruption_area(area: ExportArea) -> bool:

@@ -35,9 +35,9 @@ from models.export_data import (
     ExportTask,
     check_period,
     is_anti_corruption_area,
-    shorten,
 )
 from models.tables import Status
+from models.wording import shorten
 
 # --- The form (Nghị định 30/2020/NĐ-CP) --------------------------------------------------
 AGENCY_PARENT = "ỦY BAN NHÂN DÂN"

@@ -29,8 +29,8 @@ from models.export_data import (
     REVIEW_LABELS,
     UNIT_KIND_LABELS,
     ExportData,
-    shorten,
 )
+from models.wording import shorten
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_TASKS = "Nhiệm vụ"

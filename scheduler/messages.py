@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.texts import esc
-from handlers.render import short_title
 from models.clock import format_date, quarter_label
+from models.wording import shorten
 from scheduler.rules import Due, LateUnit, TaskRef
 
 MAX_TASKS_LISTED = 8
@@ -16,7 +16,7 @@ MAX_TASKS_LISTED = 8
 def task_list(tasks: tuple[TaskRef, ...]) -> list[str]:
     """The open tasks, a short line each, cut after a few."""
     lines = [
-        texts.REMIND_TASK_LINE.format(code=t.code, title=esc(short_title(t.text, 50)))
+        texts.REMIND_TASK_LINE.format(code=t.code, title=esc(shorten(t.text, 50)))
         for t in tasks[:MAX_TASKS_LISTED]
     ]
     if len(tasks) > MAX_TASKS_LISTED:
