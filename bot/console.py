@@ -10,6 +10,7 @@ import html
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from models.textfold import fold
 from scheduler.runner import run_tick
 
 STRANGER_ID = 555_000_001
+FILES_DIR = Path("data/console-files")
 _DEMO_MEMBERS = [
     (Role.CHAIRMAN, "Nguyễn Văn An", None),
     (Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã"),
@@ -134,6 +136,24 @@ class Console:
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; return False to leave."""
+        before = len(self.api.calls)
+        try:
+            return await self._handle(line)
+        finally:
+            self._save_files(before)
+
+    def _save_files(self, before: int) -> None:
+        """Keep the files the bot sent (a chart, a workbook, a report) where one can open
+        them, since a terminal cannot show them.
+        """
+        for call in self.api.calls[before:]:
+            for name, content in call.files.items():
+                FILES_DIR.mkdir(parents=True, exist_ok=True)
+                target = FILES_DIR / Path(name).name
+                target.write_bytes(content)
+                self.say(f"📎 {call.method[4:].lower()} saved as {target}")
+
+    async def _handle(self, line: str) -> bool:
         line = line.strip()
         if not line:
             return True

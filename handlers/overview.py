@@ -7,7 +7,7 @@ Chairman and office see the whole commune; officers and hamlet heads see their o
 import re
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -144,7 +144,7 @@ async def show_summary(
     message = update.effective_message
     assert message is not None
     await message.reply_photo(
-        summary_chart(summary),
+        InputFile(summary_chart(summary), filename="bieu-do-tien-do.png"),
         caption=texts.SUMMARY_CHART_CAPTION.format(
             scope=esc(scope), quarter=quarter_label(summary.quarter)
         ),

@@ -97,3 +97,23 @@ def test_long_messages_split_at_line_breaks() -> None:
     assert all(len(part) <= 1000 for part in parts)
     assert "\n".join(parts) == "\n".join(lines)
     assert split_message("x" * 2500, limit=1000) == ["x" * 1000, "x" * 1000, "x" * 500]
+
+
+async def test_the_chart_is_a_phone_sized_png_with_a_bar_per_area_and_unit(
+    session: AsyncSession, commune: Commune
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from handlers.charts import summary_chart
+
+    plan = (await session.exec(select(Plan))).one()
+    whole = summary_chart(await summarise(session, commune, plan, NOW))
+    area = summary_chart(await summarise(session, commune, plan, NOW, area_number=6))
+    for png in (whole, area):
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    whole_size = Image.open(io.BytesIO(whole)).size
+    area_size = Image.open(io.BytesIO(area)).size
+    assert whole_size[0] < whole_size[1]  # portrait, for a phone
+    assert area_size[1] < whole_size[1]  # one area: fewer bars, a shorter picture
