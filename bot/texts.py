@@ -156,7 +156,7 @@ TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm
 # --- Summary ------------------------------------------------------------------------------
 SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · cập nhật {time}"
 SUMMARY_OVERALL = "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)"
-SUMMARY_AREA = "<b>{number}. {name}</b> — {total} NV\n{counts}"
+SUMMARY_AREA = "<b>{number}. {name}</b> — {total} nhiệm vụ\n{counts}"
 SUMMARY_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
 SUMMARY_MISSING_TITLE = "📭 <b>Chưa báo cáo {quarter}</b>"
 SUMMARY_MISSING_UNITS = "<b>Đơn vị ({count}):</b>"
@@ -200,6 +200,7 @@ EDITS_IGNORED = "Bot không đọc tin nhắn đã sửa. Anh/chị vui lòng g�
 MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
 
 __all__ = ["STATUS_LABELS", "esc"]
+BUSY = "Hệ thống đang bận ghi báo cáo khác. Anh/chị vui lòng thử lại sau ít phút."
 BAD_BUTTON = "Nút này không còn hiệu lực. Gõ /baocao để bắt đầu lại."
 PHOTO_WITHOUT_REPORT = (
     "Nếu đây là minh chứng, anh/chị gõ /baocao, chọn nhiệm vụ, rồi gửi ảnh ở bước minh chứng."

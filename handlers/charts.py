@@ -25,7 +25,7 @@ def summary_chart(summary: PlanSummary) -> bytes:
     """A PNG: one bar per area (percent done), then one bar per hamlet and unit (share of
     its tasks reported this quarter).
     """
-    areas = summary.areas
+    areas = [area for area in summary.areas if area.total]
     people = summary.participation
     rows = len(areas) + len(people)
     figure: Figure = plt.figure(figsize=(6.4, 2.2 + 0.34 * rows), dpi=130)

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.services import Services, services_of
+from models.clock import local
 from models.db import transaction
 from models.members import member_by_telegram_id
 from models.tables import Commune, Member, Role
@@ -32,6 +33,11 @@ class Visit:
     member: Member
     now: datetime
     services: Services
+
+    @property
+    def year(self) -> int:
+        """The current year in the commune (not in UTC: 1 January starts at 00:00 there)."""
+        return local(self.now, self.commune.timezone).year
 
 
 MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Visit], Awaitable[None]]

@@ -20,7 +20,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     words = " ".join(a for a in args if a != period) or "excel"
     try:
         kind = parse_format(words)
-        plan = await current_plan(visit.session, visit.commune, visit.now.year)
+        plan = await current_plan(visit.session, visit.commune, visit.year)
         made = await make_export(
             visit.session, visit.commune, plan, kind=kind, now=visit.now, period=period
         )

@@ -32,7 +32,7 @@ async def overdue_command(
     """/trehan (/overdue): year tasks not done once the year-end deadline has passed, and
     ongoing tasks not reported last quarter by whoever leads them (or by my unit).
     """
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     unit = None
     if visit.member.role not in LEADERS:
         unit = await member_unit(visit.session, visit.member)
@@ -94,7 +94,7 @@ async def missing_command(
     """/chuabaocao (/missing): for leaders, the units and hamlets short of reports this
     quarter and who is behind each; for others, their own tasks not reported yet.
     """
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     quarter = quarter_of(visit.now, visit.commune.timezone)
     label = quarter_label(quarter)
     if visit.member.role in LEADERS:
@@ -128,7 +128,7 @@ async def missing_command(
 
 
 async def _missing_in_commune(update: Update, visit: Visit, label: str) -> None:
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     summary = await summarise(visit.session, visit.commune, plan, visit.now)
     statement = select(Member).where(Member.commune_id == visit.commune.id)
     names: dict[int, list[str]] = {}

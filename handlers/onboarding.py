@@ -38,7 +38,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         try:
             member = await redeem_invite(
-                session, code, telegram_user_id=user.id, chat_id=chat.id, now=services.now()
+                session,
+                code,
+                telegram_user_id=user.id,
+                chat_id=chat.id,
+                now=services.now(),
+                commune_id=services.commune_id,
             )
         except DomainError as error:
             await reply(update, texts.INVITE_ERRORS[error.reason].format(detail=esc(error.detail)))

@@ -35,7 +35,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
 
 async def show_tasks(update: Update, visit: Visit) -> None:
     """List the member's tasks with their unit's latest status on each."""
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     tasks = await tasks_in_scope(visit.session, visit.member, plan)
     unit = await member_unit(visit.session, visit.member)
     if not tasks or unit is None:
@@ -67,39 +67,41 @@ class SummaryFilter:
     unit_text: str | None = None
 
 
-_QUARTER = re.compile(r"^(?:q|quy)\s*(1|2|3|4|i|ii|iii|iv)$")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_QUARTER_NUMBERS = {"1": 1, "2": 2, "3": 3, "4": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 def parse_summary_filter(args: list[str]) -> SummaryFilter | None:
-    """Read ``q2``, ``quý II``, ``2023``, ``6`` (an area), ``ấp 3`` or a unit's name, in any
-    combination; None if a word fits nothing.
+    """Read a quarter (``q2``, ``q 2``, ``quý II``), a year (``2023``), an area (``6``) and
+    a hamlet or unit (``ấp 3``, ``trạm y tế``), in any order; None if something is off.
     """
     words = fold(" ".join(args)).split()
     year = quarter = area = None
     rest: list[str] = []
     i = 0
     while i < len(words):
-        pair = " ".join(words[i : i + 2])
-        if _QUARTER.match(pair) and words[i] == "quy":
-            number = _QUARTER.match(pair)
-            assert number is not None
-            quarter, i = _ROMAN.get(number.group(1)) or int(number.group(1)), i + 2
-            continue
-        single = _QUARTER.match(words[i])
-        if single:
-            quarter = _ROMAN.get(single.group(1)) or int(single.group(1))
-        elif re.fullmatch(r"20\d\d", words[i]):
-            year = int(words[i])
-        elif re.fullmatch(r"\d{1,2}", words[i]) and not rest:
-            area = int(words[i])
+        word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
+        if re.fullmatch(r"q\d+", word):
+            quarter = _QUARTER_NUMBERS.get(word[1:])
+            if quarter is None:
+                return None
+        elif word in ("q", "quy"):
+            quarter = _QUARTER_NUMBERS.get(following)
+            if quarter is None:
+                return None
+            i += 1
+        elif word == "ap" and following.isdigit():
+            rest += [word, following]  # "ấp 3" names a hamlet, not area 3
+            i += 1
+        elif re.fullmatch(r"20\d\d", word):
+            year = int(word)
+        elif word.isdigit() and len(word) <= 2 and area is None:
+            area = int(word)
+        elif word.isdigit():
+            return None
         else:
-            rest.append(words[i])
+            rest.append(word)
         i += 1
-    unit_text = " ".join(rest) or None
-    if unit_text and area is not None:
-        unit_text, area = f"{unit_text} {area}", None  # "ấp 3": the number names the hamlet
-    return SummaryFilter(year, quarter, area, unit_text)
+    return SummaryFilter(year, quarter, area, " ".join(rest) or None)
 
 
 @members_only()
@@ -158,7 +160,7 @@ async def show_summary(
 
 async def _plan(update: Update, visit: Visit, year: int | None) -> Plan | None:
     if year is None:
-        return await current_plan(visit.session, visit.commune, visit.now.year)
+        return await current_plan(visit.session, visit.commune, visit.year)
     plan = await plan_for_year(visit.session, visit.commune, year)
     if plan is None:
         await reply(update, texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
@@ -177,9 +179,14 @@ async def _unit_for(
         if own is None:
             await reply(update, texts.NO_TASKS)
             return True, None
-        if unit_text and fold(unit_text) != fold(own.name):
-            await reply(update, texts.SUMMARY_OTHER_UNIT.format(unit=esc(own.name)))
-            return True, None
+        if unit_text:
+            try:
+                named = await find_unit(visit.session, visit.commune, unit_text)
+            except DomainError:
+                named = None
+            if named is None or named.id != own.id:
+                await reply(update, texts.SUMMARY_OTHER_UNIT.format(unit=esc(own.name)))
+                return True, None
         return False, own
     if not unit_text:
         return False, None

@@ -16,7 +16,6 @@ from bot import texts
 from bot.texts import esc
 from handlers.context import Visit, members_only, reply
 from handlers.render import keyboard
-from models.clock import local
 from models.plan_data import PlanSpec, read_plan_file
 from models.plan_import import (
     ImportChanges,
@@ -57,11 +56,7 @@ async def receive_plan_file(
     assert message is not None and message.document is not None
     document = message.document
     name = document.file_name or "kehoach"
-    year = (
-        await current_plan(
-            visit.session, visit.commune, local(visit.now, visit.commune.timezone).year
-        )
-    ).year
+    year = (await current_plan(visit.session, visit.commune, visit.year)).year
     try:
         check_file_size(document.file_size or 0, name)
         spec = await _read(context, visit, document.file_id, name, year)

@@ -24,9 +24,7 @@ MAX_MUTE_DAYS = 90
 @members_only({Role.OFFICE})
 async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """/nhacnho (/remind): prompt every member with tasks not reported this quarter, now."""
-    plan = await current_plan(
-        visit.session, visit.commune, local(visit.now, visit.commune.timezone).year
-    )
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     situation = await read_situation(visit.session, visit.commune, plan, visit.now)
     # One key a minute: tapping /nhacnho twice by mistake sends once.
     period = local(visit.now, visit.commune.timezone).strftime("%Y-%m-%dT%H:%M")

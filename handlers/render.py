@@ -66,7 +66,7 @@ def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
             percent=summary.percent, done=summary.done, total=summary.total
         ),
     ]
-    for area in summary.areas:
+    for area in (a for a in summary.areas if a.total):
         counts = " · ".join(
             f"{icon} {count}"
             for icon, count in (

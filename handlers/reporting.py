@@ -73,7 +73,7 @@ async def start_report(
     With ``on_behalf_of``, the office enters a report for a member who phoned it in: the
     member's scope applies, and the report records both.
     """
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     if args:
         await _quick_report(update, visit, plan, args)
         return
@@ -81,6 +81,8 @@ async def start_report(
     if not tasks:
         await reply(update, texts.NO_TASKS)
         return
+    # A report started now is what the next typed lines answer, not a review comment.
+    await drop_return(visit.session, visit.member)
     draft = await start_draft(visit.session, visit.member, visit.now)
     draft.on_behalf_of_id = on_behalf_of.id if on_behalf_of else None
     text, markup = _task_page(tasks, draft.page)
@@ -169,7 +171,7 @@ async def draft_text(update: Update, visit: Visit, draft: ReportDraft, text: str
         if code is None:
             await reply(update, texts.BAD_TASK_ANSWER.format(example="6.3"))
             return
-        plan = await current_plan(visit.session, visit.commune, visit.now.year)
+        plan = await current_plan(visit.session, visit.commune, visit.year)
         task = await task_by_code(visit.session, plan, code)
         if task is None:
             await reply(update, texts.UNKNOWN_TASK.format(code=esc(code)))
@@ -240,7 +242,7 @@ async def _start_from_reminder(update: Update, visit: Visit, task_id: int) -> No
     if visit.member.role not in REPORTING_ROLES:
         await reply(update, texts.NOT_ALLOWED)
         return
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
     if task is None:
         await start_report(update, visit, [])
@@ -334,7 +336,7 @@ def _task_page(tasks: list[Task], page: int) -> tuple[str, object]:
 async def _turn_page(
     update: Update, visit: Visit, draft: ReportDraft, page: int, edit: object = None
 ) -> None:
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     tasks = await tasks_in_scope(visit.session, await _reporter(visit, draft), plan)
     if not tasks:
         await reply(update, texts.NO_TASKS)
@@ -353,7 +355,7 @@ async def _choose_task_by_id(
     update: Update, visit: Visit, draft: ReportDraft, task_id: int
 ) -> None:
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     if task is None or task.plan_id != plan.id:
         await reply(update, texts.BAD_BUTTON)
         return
@@ -512,6 +514,8 @@ def _input_error(error: DomainError) -> str:
         return texts.BAD_PERCENT
     if error.reason == "note_too_long":
         return texts.NOTE_TOO_LONG.format(length=error.detail, limit=MAX_NOTE_LENGTH)
+    if error.reason == "busy":
+        return texts.BUSY
     raise error
 
 

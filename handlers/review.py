@@ -6,6 +6,7 @@ from the message with one tap.
 """
 
 import logging
+from datetime import timedelta
 
 from sqlmodel import select
 from telegram import Update
@@ -17,7 +18,7 @@ from bot.texts import esc
 from handlers import reporting
 from handlers.context import Visit, members_only, reply
 from handlers.render import keyboard
-from models.clock import format_datetime
+from models.clock import as_utc, format_datetime
 from models.errors import DomainError
 from models.plans import current_plan
 from models.reports import REPORTING_ROLES
@@ -33,16 +34,18 @@ from models.textfold import fold
 from models.wording import shorten
 
 log = logging.getLogger(__name__)
+RETURN_WAITS = timedelta(hours=1)
 
 
 @members_only({Role.OFFICE})
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """/duyet (/review): the oldest report waiting for review, with its buttons."""
+    await drop_return(visit.session, visit.member)
     await _show_next(update, visit, after_id=0)
 
 
 async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
-    plan = await current_plan(visit.session, visit.commune, visit.now.year)
+    plan = await current_plan(visit.session, visit.commune, visit.year)
     count, report = await waiting_reports(visit.session, plan, after_id)
     if report is None:
         await reply(update, texts.REVIEW_NONE)
@@ -110,6 +113,10 @@ async def return_comment(update: Update, visit: Visit, text: str) -> bool:
     """The comment for a report being returned; False if no return is in progress."""
     draft = await pending_return(visit.session, visit.member)
     if draft is None:
+        return False
+    if as_utc(draft.updated_at) < visit.now - RETURN_WAITS:
+        # Hours later, a typed line is not the comment any more: forget the return.
+        await drop_return(visit.session, visit.member)
         return False
     if not text.strip():
         await reply(update, texts.REVIEW_COMMENT_EMPTY)

@@ -144,7 +144,13 @@ async def issue_invite(
 
 
 async def redeem_invite(
-    session: AsyncSession, code: str, *, telegram_user_id: int, chat_id: int, now: datetime
+    session: AsyncSession,
+    code: str,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    now: datetime,
+    commune_id: int | None = None,
 ) -> Member:
     """Link a Telegram account to the member an invite was made for.
 
@@ -158,7 +164,8 @@ async def redeem_invite(
     invite = (
         await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))
     ).first()
-    if invite is None:
+    if invite is None or (commune_id is not None and invite.commune_id != commune_id):
+        # A code of another commune (one database can hold many) is no code here.
         raise DomainError("invite_invalid")
     if invite.used_at is not None:
         owner = await session.get(Member, invite.member_id)

@@ -35,7 +35,7 @@ async def test_invite_start_report_by_taps_then_summary_shows_it(world: World) -
     assert chart.method == "sendPhoto" and "toàn xã, Quý IV/2026" in chart.text
     overview = said[1].text
     assert "Kế hoạch 965/KH-UBND — năm 2026" in overview
-    assert "<b>6. Cung ứng dịch vụ công</b> — 10 NV\n🔄 1 · ▫️ 9" in overview
+    assert "<b>6. Cung ứng dịch vụ công</b> — 10 nhiệm vụ\n🔄 1 · ▫️ 9" in overview
     missing = said[2].text
     assert "Ấp 3" not in missing and "Ấp 4" in missing
 
