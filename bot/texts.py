@@ -23,6 +23,7 @@ STATUS_ICONS = {
     Status.BLOCKED: "⚠️",
 }
 NOT_REPORTED_ICON = "▫️"
+RETURNED_ICON = "↩️"
 
 # --- Access -------------------------------------------------------------------------------
 UNKNOWN_USER = (
@@ -151,14 +152,14 @@ BUTTON_SAVE = "✅ Lưu"
 
 # --- Task list ----------------------------------------------------------------------------
 TASKS_HEADER = "<b>Nhiệm vụ của {unit}</b> ({count}):"
-TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
+TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo · ↩️ bị trả lại"
 
 # --- Summary ------------------------------------------------------------------------------
 SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · cập nhật {time}"
 SUMMARY_OVERALL = "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)"
 SUMMARY_AREA = "<b>{number}. {name}</b> — {total} nhiệm vụ\n{counts}"
 SUMMARY_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
-SUMMARY_MISSING_TITLE = "📭 <b>Chưa báo cáo {quarter}</b>"
+SUMMARY_MISSING_TITLE = "📭 <b>Chưa báo cáo đủ {quarter}</b> (đã báo cáo/số nhiệm vụ)"
 SUMMARY_MISSING_UNITS = "<b>Đơn vị ({count}):</b>"
 SUMMARY_MISSING_HAMLETS = "<b>Ấp ({count}):</b> {names}"
 SUMMARY_ALL_REPORTED = "📬 Tất cả đơn vị và ấp đã báo cáo {quarter}."

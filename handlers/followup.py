@@ -13,7 +13,13 @@ from handlers.overview import LEADERS
 from handlers.render import split_message, task_icon, task_state_line
 from models.clock import format_date, local, quarter_label, quarter_of
 from models.plans import current_plan, lead_units, plan_tasks
-from models.reports import latest_reports, member_unit, reported_in, tasks_in_scope
+from models.reports import (
+    latest_reports,
+    member_unit,
+    owes_report,
+    reported_in,
+    tasks_in_scope,
+)
 from models.summary import summarise
 from models.tables import Member, Status, Timeframe
 from models.wording import shorten
@@ -104,20 +110,19 @@ async def missing_command(
     if unit is None:
         await reply(update, texts.NO_TASKS)
         return
-    reported = await reported_in(visit.session, plan, quarter)
-    open_tasks = [
-        task
-        for task in await tasks_in_scope(visit.session, visit.member, plan)
-        if (task.id, unit.id) not in reported
-    ]
-    if not open_tasks:
-        await reply(update, texts.MISSING_OWN_NONE.format(unit=esc(unit.name), quarter=label))
-        return
     latest = {
         task_id: report
         for (task_id, unit_id), report in (await latest_reports(visit.session, plan)).items()
         if unit_id == unit.id
     }
+    open_tasks = [
+        task
+        for task in await tasks_in_scope(visit.session, visit.member, plan)
+        if owes_report(task, latest.get(task.id or 0), quarter)
+    ]
+    if not open_tasks:
+        await reply(update, texts.MISSING_OWN_NONE.format(unit=esc(unit.name), quarter=label))
+        return
     lines = [texts.MISSING_OWN.format(unit=esc(unit.name), count=len(open_tasks), quarter=label)]
     lines += [
         f"{task_icon(latest.get(t.id or 0))} <b>{t.code}</b> {esc(shorten(t.text, 48))}"

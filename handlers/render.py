@@ -47,7 +47,11 @@ def status_options() -> str:
 
 def task_icon(report: Report | None) -> str:
     """The icon of a unit's latest report on a task."""
-    return texts.STATUS_ICONS[Status(report.status)] if report else texts.NOT_REPORTED_ICON
+    if report is None:
+        return texts.NOT_REPORTED_ICON
+    if report.review_status == "returned":
+        return texts.RETURNED_ICON
+    return texts.STATUS_ICONS[Status(report.status)]
 
 
 def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
@@ -87,16 +91,17 @@ def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
     lines += ["", texts.SUMMARY_LEGEND]
     messages = split_message("\n".join(lines))
 
+    shares = {p.name: f"{p.reported}/{p.in_scope}" for p in summary.participation}
     if summary.missing_units or summary.missing_hamlets:
         missing = [texts.SUMMARY_MISSING_TITLE.format(quarter=quarter)]
         if summary.missing_units:
             missing.append(texts.SUMMARY_MISSING_UNITS.format(count=len(summary.missing_units)))
-            missing += [f"• {esc(name)}" for name in summary.missing_units]
+            missing += [f"• {esc(name)} ({shares[name]})" for name in summary.missing_units]
         if summary.missing_hamlets:
             missing.append(
                 texts.SUMMARY_MISSING_HAMLETS.format(
                     count=len(summary.missing_hamlets),
-                    names=esc(", ".join(summary.missing_hamlets)),
+                    names=esc(", ".join(f"{n} ({shares[n]})" for n in summary.missing_hamlets)),
                 )
             )
         messages += split_message("\n".join(missing))

@@ -10,7 +10,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.clock import quarter_of
 from models.errors import DomainError
 from models.plans import plan_tasks
-from models.tables import Member, Plan, Report, Role, Status, Task, TaskUnit, Unit, UnitKind
+from models.tables import (
+    Member,
+    Plan,
+    Report,
+    Role,
+    Status,
+    Task,
+    TaskUnit,
+    Timeframe,
+    Unit,
+    UnitKind,
+)
 
 MAX_NOTE_LENGTH = 1000
 REPORTING_ROLES = frozenset({Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE})
@@ -200,3 +211,20 @@ async def reported_in(session: AsyncSession, plan: Plan, quarter: str) -> set[tu
         Report.plan_id == plan.id, Report.quarter == quarter
     )
     return {(task_id, unit_id) for task_id, unit_id in await session.exec(statement)}
+
+
+RETURNED = "returned"
+
+
+def owes_report(task: Task, latest: Report | None, quarter: str) -> bool:
+    """Whether a unit still owes a report on ``task`` for ``quarter``.
+
+    It does not when its latest report is from that quarter, or when the task is a year
+    task its latest report says is done: finished work is not chased again. A report the
+    office returned counts as no report until it is made again.
+    """
+    if latest is None or latest.review_status == RETURNED:
+        return True
+    if task.timeframe == Timeframe.YEAR and latest.status == Status.DONE:
+        return False
+    return latest.quarter != quarter

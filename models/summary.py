@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import local, quarter_end_utc, quarter_of
 from models.plans import plan_areas, plan_tasks
-from models.reports import latest_reports
+from models.reports import latest_reports, owes_report
 from models.tables import (
     Area,
     Commune,
@@ -205,10 +205,7 @@ def compute_summary(
         values = area_percents.get(area_id, [])
         row.percent = round(sum(values) / len(values)) if values else 0
     percents = [line.percent for line in lines]
-    reported_in_quarter: dict[int, set[int]] = {}
-    for (task_id, unit_id), report in latest.items():
-        if report.quarter == quarter:
-            reported_in_quarter.setdefault(unit_id, set()).add(task_id)
+    by_id = {task.id: task for task in tasks}
     task_ids = {task.id for task in tasks}
     hamlet_tasks = {task.id for task in tasks if task.involves_hamlets}
     expected = {unit_id for unit_ids in leads.values() for unit_id in unit_ids}
@@ -223,7 +220,11 @@ def compute_summary(
         )
         counted = candidate.kind == UnitKind.HAMLET or candidate.id in expected
         if in_scope and (counted or unit is not None):
-            reported = len(reported_in_quarter.get(candidate.id or 0, set()) & in_scope)
+            owing = [
+                t for t in in_scope
+                if owes_report(by_id[t], latest.get((t or 0, candidate.id or 0)), quarter)
+            ]  # fmt: skip
+            reported = len(in_scope) - len(owing)
             participation.append(
                 Participation(
                     candidate.id or 0, candidate.name, candidate.kind, len(in_scope), reported
@@ -239,10 +240,10 @@ def compute_summary(
         percent=round(sum(percents) / len(percents)) if percents else 0,
         areas=list(area_rows.values()),
         missing_units=[
-            p.name for p in participation if p.kind == UnitKind.UNIT and not p.reported
+            p.name for p in participation if p.kind == UnitKind.UNIT and p.reported < p.in_scope
         ],
         missing_hamlets=[
-            p.name for p in participation if p.kind == UnitKind.HAMLET and not p.reported
+            p.name for p in participation if p.kind == UnitKind.HAMLET and p.reported < p.in_scope
         ],
         blocked=blocked,
         participation=participation,

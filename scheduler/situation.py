@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import as_utc, quarter_of
 from models.plans import plan_tasks
-from models.reports import reported_in
+from models.reports import latest_reports, owes_report
 from models.tables import Commune, Member, Plan, Role, TaskRole, TaskUnit, Unit, UnitKind
 from scheduler.rules import LateUnit, Recipient, Situation, TaskRef
 
@@ -43,18 +43,18 @@ async def read_situation(
 
     quarter = quarter_of(now, commune.timezone)
     deadline_quarter = f"{plan.report_deadline.year}Q{(plan.report_deadline.month - 1) // 3 + 1}"
-    reported_now = await reported_in(session, plan, quarter)
-    reported_deadline = (
-        reported_now
-        if deadline_quarter == quarter
-        else await reported_in(session, plan, deadline_quarter)
-    )
+    latest = await latest_reports(session, plan)
+    by_id = {t.id: t for t in tasks}
 
-    def open_tasks(unit: Unit | None, reported: set[tuple[int, int]]) -> tuple[TaskRef, ...]:
+    def open_tasks(unit: Unit | None, period: str) -> tuple[TaskRef, ...]:
+        """The unit's tasks it still owes a report on for ``period`` (models.reports)."""
         if unit is None:
             return ()
+        ordered = sorted(scope(unit), key=_order(refs))
         return tuple(
-            refs[t] for t in sorted(scope(unit), key=_order(refs)) if (t, unit.id) not in reported
+            refs[t]
+            for t in ordered
+            if owes_report(by_id[t], latest.get((t, unit.id or 0)), period)
         )
 
     recipients = []
@@ -72,8 +72,8 @@ async def read_situation(
                 anti_corruption=bool(unit and unit.anti_corruption),
                 muted_until=as_utc(member.muted_until) if member.muted_until else None,
                 reachable=member.unreachable_at is None,
-                open_this_quarter=open_tasks(unit, reported_now) if reports_on_tasks else (),
-                open_for_deadline=open_tasks(unit, reported_deadline) if reports_on_tasks else (),
+                open_this_quarter=open_tasks(unit, quarter) if reports_on_tasks else (),
+                open_for_deadline=open_tasks(unit, deadline_quarter) if reports_on_tasks else (),
             )
         )
 
@@ -84,7 +84,7 @@ async def read_situation(
     late = []
     for unit in sorted(units.values(), key=lambda u: (u.kind != UnitKind.UNIT, u.position)):
         expected = unit.id in leads or (unit.kind == UnitKind.HAMLET and bool(hamlet_tasks))
-        missing = open_tasks(unit, reported_deadline) if expected else ()
+        missing = open_tasks(unit, deadline_quarter) if expected else ()
         if missing:
             codes = tuple(task.code for task in missing)
             late.append(LateUnit(unit.name, tuple(names.get(unit.id or 0, [])), codes))

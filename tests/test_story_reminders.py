@@ -267,3 +267,21 @@ async def test_weekly_digest_to_the_chairman(world: World) -> None:
     assert "Tóm tắt tuần</b> (30/11/2026)" in digest.text
     assert "Tuần qua: 2 báo cáo mới, 1 nhiệm vụ hoàn thành." in digest.text
     assert "⚠️ Gặp khó khăn: 1" in digest.text
+
+
+async def test_finished_work_is_not_chased_and_returned_work_is(world: World) -> None:
+    health = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    world.clock.now = vn(2026, 8, 10, 9)
+    await health.send("/baocao 6.1 100 đã xong từ quý III")
+    world.clock.now = vn(2026, 11, 26, 9)
+    await health.send("/baocao 6.2 50")
+    await office.send("/duyet")  # the oldest waiting first: 6.1, accepted
+    await office.tap("✅ Chấp nhận")
+    await office.tap("↩️ Trả lại")  # 6.2, returned
+    await office.send("Thiếu số liệu máy tính đã lắp")
+
+    await tick(world, vn(2026, 12, 7, 8, 5))
+    ladder = next(m.text for m in health.inbox() if "đến hạn báo cáo năm" in m.text)
+    assert "còn 3 nhiệm vụ chưa báo cáo" in ladder
+    assert "<b>6.1</b>" not in ladder and "<b>6.2</b>" in ladder

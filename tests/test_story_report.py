@@ -37,7 +37,8 @@ async def test_invite_start_report_by_taps_then_summary_shows_it(world: World) -
     assert "Kế hoạch 965/KH-UBND — năm 2026" in overview
     assert "<b>6. Cung ứng dịch vụ công</b> — 10 nhiệm vụ\n🔄 1 · ▫️ 9" in overview
     missing = said[2].text
-    assert "Ấp 3" not in missing and "Ấp 4" in missing
+    assert "Chưa báo cáo đủ Quý IV/2026" in missing
+    assert "Ấp 3 (1/9)" in missing and "Ấp 4 (0/9)" in missing
 
 
 async def test_evidence_is_kept_as_file_id_and_a_hashed_copy(world: World) -> None:

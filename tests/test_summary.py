@@ -74,13 +74,16 @@ async def test_counts_follow_the_lead_units(session: AsyncSession, commune: Comm
     assert [(b.task_code, b.unit_name, b.note) for b in summary.blocked] == [
         ("6.6", "Cán bộ Xây dựng cơ bản xã", "Thiếu kinh phí kéo điện")
     ]
-    assert "Trạm Y tế xã" not in summary.missing_units
-    assert "Ấp 2" not in summary.missing_hamlets and "Ấp 3" in summary.missing_hamlets
+    # Reporting some tasks is not reporting them all: still short, with the counts shown.
+    shares = {p.name: (p.reported, p.in_scope) for p in summary.participation}
+    assert shares["Trạm Y tế xã"] == (2, 4) and "Trạm Y tế xã" in summary.missing_units
+    assert shares["Ấp 2"] == (1, 9) and "Ấp 2" in summary.missing_hamlets
 
     messages = summary_messages(summary, TZ)
     assert len(messages) == 3
     assert "Hoàn thành chung: <b>5%</b> (1/46 nhiệm vụ xong)" in messages[0]
-    assert "Chưa báo cáo Quý IV/2026" in messages[1]
+    assert "Chưa báo cáo đủ Quý IV/2026" in messages[1]
+    assert "• Trạm Y tế xã (2/4)" in messages[1]
     assert "<b>6.6</b> (Cán bộ Xây dựng cơ bản xã): Thiếu kinh phí kéo điện" in messages[2]
 
 
@@ -117,3 +120,30 @@ async def test_the_chart_is_a_phone_sized_png_with_a_bar_per_area_and_unit(
     area_size = Image.open(io.BytesIO(area)).size
     assert whole_size[0] < whole_size[1]  # portrait, for a phone
     assert area_size[1] < whole_size[1]  # one area: fewer bars, a shorter picture
+
+
+def test_who_owes_a_report() -> None:
+    from models.reports import owes_report
+    from models.tables import Report, Task, Timeframe
+
+    def task(timeframe: Timeframe) -> Task:
+        return Task(
+            commune_id=1, plan_id=1, area_id=1, code="1.1", area_number=1, position=1,
+            text="t", result="", lead_text="", coordinating_text="", timeframe=timeframe,
+            timeframe_text="",
+        )  # fmt: skip
+
+    def report(quarter: str, status: Status, review: str | None = None) -> Report:
+        return Report(
+            commune_id=1, plan_id=1, task_id=1, unit_id=1, member_id=1, entered_by_id=1,
+            version=1, quarter=quarter, created_at=NOW, status=status, percent=50,
+            review_status=review,
+        )  # fmt: skip
+
+    year, ongoing = task(Timeframe.YEAR), task(Timeframe.ONGOING)
+    assert owes_report(year, None, "2026Q4")
+    assert not owes_report(year, report("2026Q4", Status.IN_PROGRESS), "2026Q4")
+    assert owes_report(year, report("2026Q3", Status.IN_PROGRESS), "2026Q4")
+    assert not owes_report(year, report("2026Q3", Status.DONE), "2026Q4")  # finished: not chased
+    assert owes_report(ongoing, report("2026Q3", Status.DONE), "2026Q4")  # recurs each quarter
+    assert owes_report(year, report("2026Q4", Status.DONE, "returned"), "2026Q4")
