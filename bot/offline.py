@@ -158,6 +158,10 @@ class OfflineBotAPI(BaseRequest):
         document = {"file_id": "sent-document", "file_unique_id": "sent-doc"}
         return self._message(params, document=document, caption=params.get("caption", ""))
 
+    async def _api_sendLocation(self, params: dict[str, Any]) -> dict[str, Any]:
+        location = {"latitude": params["latitude"], "longitude": params["longitude"]}
+        return self._message(params, location=location)
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._message(params, text=params.get("text", ""))
         message["message_id"] = int(params["message_id"])

@@ -187,7 +187,7 @@ class Phone:
                 continue
             if call.result is None:
                 continue  # refused by the API (403, 429, …): the phone never saw it
-            if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
+            if call.method in ("sendMessage", "sendPhoto", "sendDocument", "sendLocation"):
                 assert isinstance(call.result, dict)
                 message = _bot_message(call, int(call.result["message_id"]))
                 self._shown[message.message_id] = message

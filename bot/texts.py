@@ -198,7 +198,7 @@ UNSUPPORTED_MESSAGE = (
     "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
 )
 EDITS_IGNORED = "Bot không đọc tin nhắn đã sửa. Anh/chị vui lòng gửi tin nhắn mới."
-MESSAGE_TOO_LONG = "Tin nhắn dài quá. Anh/chị vui lòng gửi ngắn gọn hơn."
+MESSAGE_TOO_LONG = "Tin nhắn dài quá (tối đa 2.000 ký tự). Anh/chị vui lòng gửi ngắn gọn hơn."
 
 __all__ = ["STATUS_LABELS", "esc"]
 BUSY = "Hệ thống đang bận ghi báo cáo khác. Anh/chị vui lòng thử lại sau ít phút."

@@ -2,7 +2,8 @@
 pauses routine prompts for a while (/tamdung).
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -77,8 +78,8 @@ async def mute_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit
         visit.member.muted_until = None
         await reply(update, texts.UNMUTED)
         return
-    until = visit.now + timedelta(days=days)
-    visit.member.muted_until = until
-    await reply(
-        update, texts.MUTED.format(until=format_date(local(until, visit.commune.timezone).date()))
-    )
+    # "Until the end of day N" in the commune: prompts resume the next morning.
+    zone = ZoneInfo(visit.commune.timezone)
+    last_day = local(visit.now, visit.commune.timezone).date() + timedelta(days=days)
+    visit.member.muted_until = datetime.combine(last_day + timedelta(days=1), time(0), zone)
+    await reply(update, texts.MUTED.format(until=format_date(last_day)))

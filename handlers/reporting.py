@@ -31,6 +31,7 @@ from models.reports import (
     ReportInput,
     can_report,
     record_report,
+    report_history,
     status_for_percent,
     tasks_in_scope,
 )
@@ -279,7 +280,10 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
         if found is None:
             await reply(update, texts.QUICK_USAGE)
             return
-        status, note_words, percent = found, rest[used:], 100 if found == Status.DONE else 0
+        status, note_words = found, rest[used:]
+        # A status without a number keeps the percent last reported ("khó khăn" is not 0%).
+        history = await report_history(visit.session, task, visit.member.unit_id or 0)
+        percent = history[-1].percent if history else 0
     note = " ".join(note_words)
     if status == Status.BLOCKED and not note:
         await reply(update, texts.NOTE_REQUIRED)

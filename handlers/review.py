@@ -74,6 +74,7 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
         time=format_datetime(report.created_at, visit.commune.timezone),
         version=report.version,
     )
+    await _show_evidence(update, report)
     rows = [
         [
             (texts.REVIEW_ACCEPT, f"rv:ok:{report.id}"),
@@ -82,6 +83,25 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
         [(texts.REVIEW_LATER, f"rv:next:{report.id}")],
     ]
     await reply(update, card, reply_markup=keyboard(rows))
+
+
+async def _show_evidence(update: Update, report: Report) -> None:
+    """The photo, file or place the reporter attached, so the office judges it, not a label."""
+    message = update.effective_message
+    if message is None or not report.evidence_kind:
+        return
+    try:
+        if report.evidence_kind == "photo" and report.evidence_file_id:
+            await message.reply_photo(report.evidence_file_id)
+        elif report.evidence_kind == "document" and report.evidence_file_id:
+            await message.reply_document(report.evidence_file_id)
+        elif report.evidence_kind == "location" and report.evidence_text:
+            latitude, longitude = (float(v) for v in report.evidence_text.split(","))
+            await message.reply_location(latitude=latitude, longitude=longitude)
+    except (TelegramError, ValueError):
+        # The card still says what was attached; a file Telegram no longer has is no reason
+        # to stop the review.
+        log.warning("could not show a report's evidence", exc_info=True)
 
 
 @members_only({Role.OFFICE})

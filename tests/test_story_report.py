@@ -67,3 +67,10 @@ async def test_evidence_is_kept_as_file_id_and_a_hashed_copy(world: World) -> No
     assert report.evidence_sha256 == hashlib.sha256(photo).hexdigest()
     assert report.evidence_path is not None and Path(report.evidence_path).read_bytes() == photo
     assert (report.status, report.percent, report.quarter) == ("done", 100, "2026Q4")
+
+
+async def test_a_status_word_in_one_line_keeps_the_last_percent(world: World) -> None:
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    await officer.send("/baocao 6.2 60 đã lắp 3 máy")
+    said = await officer.send("/baocao 6.2 khó khăn thiếu kinh phí")
+    assert "Gặp khó khăn, 60% (lần 2)" in said[0].text
