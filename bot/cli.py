@@ -185,7 +185,8 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
     )
     where = f", {issued.unit.name}" if issued.unit else ""
     expires = format_date(local(issued.expires_at, settings.commune.timezone).date())
-    print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where})")
+    again = " (already a member: a fresh invite)" if issued.existing else ""
+    print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where}){again}")
     print(f"Invite link (one use, expires {expires}): {invite_link(username, issued.code)}")
     print(f"Code: {issued.code}")
     return 0
@@ -201,6 +202,7 @@ def _cli_error(error: DomainError) -> str:
         "hamlet_required": "a hamlet head needs --unit naming a hamlet (e.g. 'Ấp 3')",
         "hamlet_not_allowed": "only a hamlet head belongs to a hamlet",
         "bad_name": "--name must be 1 to 80 characters",
+        "member_linked": f"{error.detail} is a member already and has linked Telegram",
     }
     return messages.get(error.reason, str(error))
 

@@ -111,6 +111,10 @@ class Console:
             self.phones[user_id] = Phone(self.application, self.api, user_id, name)
         self.current, self.current_name, self.buttons = self.phones[user_id], name, []
         self.say(f"-- now talking as {name}")
+        waiting = self.current.inbox()
+        if waiting:
+            self.say("-- messages that came while you were away:")
+            self._show(waiting)
 
     def _who(self) -> None:
         for member in self.members:

@@ -136,6 +136,10 @@ NOTE_TOO_LONG = "Ghi chú dài quá ({length} ký tự). Anh/chị vui lòng rú
 NOTE_REQUIRED = "Khi gặp khó khăn, anh/chị cần ghi rõ vướng mắc để xã hỗ trợ. Vui lòng gõ vài chữ."
 BAD_EVIDENCE = "Anh/chị vui lòng gửi ảnh, tệp hoặc vị trí; hoặc gõ <b>bỏ qua</b>."
 BAD_CONFIRM = "Anh/chị vui lòng bấm <b>Lưu</b> hoặc <b>Hủy</b> (hoặc gõ lưu / hủy)."
+EVIDENCE_ONE = (
+    "Đã nhận minh chứng đầu tiên; mỗi báo cáo giữ một minh chứng. "
+    "Anh/chị bấm <b>Lưu</b> để gửi báo cáo."
+)
 FILE_TOO_BIG = "Tệp lớn quá (tối đa 20 MB). Anh/chị vui lòng gửi tệp nhỏ hơn, hoặc chụp ảnh."
 TEXT_EXPECTED = "Ở bước này anh/chị vui lòng gõ chữ hoặc bấm nút."
 QUICK_USAGE = (
@@ -177,7 +181,13 @@ INVITE_CREATED = (
     "Gửi đường link này cho anh/chị ấy (dùng một lần, hết hạn {expires}):\n{link}\n"
     "Mã mời: <code>{code}</code>"
 )
+INVITE_RENEWED = (
+    "<b>{name}</b> ({role}{unit}) đã có trong danh sách: đây là đường link mời mới "
+    "(dùng một lần, hết hạn {expires}):\n{link}\n"
+    "Mã mời: <code>{code}</code>"
+)
 INVITE_ERRORS_OFFICE = {
+    "member_linked": "{detail} đã có trong danh sách và đã kết nối Telegram. Không cần mời lại.",
     "unknown_role": "Không rõ vai trò «{detail}». Dùng: trưởng ấp, cán bộ, văn phòng, lãnh đạo.",
     "unknown_unit": "Không tìm thấy đơn vị hoặc ấp này.{hint}",
     "unit_required": (

@@ -22,7 +22,8 @@ def invite_link(bot_username: str, code: str) -> str:
 
 def invite_message(issued: IssuedInvite, bot_username: str, timezone: str) -> str:
     """What the office sees after creating a member."""
-    return texts.INVITE_CREATED.format(
+    template = texts.INVITE_RENEWED if issued.existing else texts.INVITE_CREATED
+    return template.format(
         name=esc(issued.member.name),
         role=texts.ROLE_LABELS[Role(issued.member.role)],
         unit=f" — {esc(issued.unit.name)}" if issued.unit else "",

@@ -208,6 +208,10 @@ async def draft_media(
     """A photo, document or location sent while a report is in progress."""
     message = update.effective_message
     assert message is not None
+    if draft.step == Step.CONFIRM and draft.evidence_kind:
+        # Albums arrive as several photos: the first is kept, the rest get a plain answer.
+        await reply(update, texts.EVIDENCE_ONE)
+        return
     if draft.step != Step.EVIDENCE:
         await reply(update, texts.TEXT_EXPECTED)
         return

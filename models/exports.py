@@ -74,6 +74,8 @@ async def make_export(
         DomainError: ``bad_format`` or ``bad_period``.
     """
     period = check_period(period)
+    if period is not None and not period.startswith(str(plan.year)):
+        raise DomainError("bad_period", period)  # a quarter of another year's plan
     number = plan.number.split("/")[0]
     if kind == "pctn":
         quarter = period or quarter_of(now, commune.timezone)

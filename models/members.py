@@ -26,6 +26,8 @@ class IssuedInvite:
     unit: Unit | None
     code: str
     expires_at: datetime
+    # The member existed already (same name, role and unit): this is a fresh invite for them.
+    existing: bool = False
 
 
 def parse_role(text: str) -> Role:
@@ -93,9 +95,13 @@ async def create_member(
 ) -> IssuedInvite:
     """Create a member of ``commune`` and a one-time invite for them.
 
+    The same name, role and unit again gives the existing member a fresh invite instead of
+    a second member.
+
     Raises:
         DomainError: ``bad_name``; ``unknown_unit``; ``unit_required`` (officers need a
-            unit, hamlet heads a hamlet); ``hamlet_required``; ``hamlet_not_allowed``.
+            unit, hamlet heads a hamlet); ``hamlet_required``; ``hamlet_not_allowed``;
+            ``member_linked`` (that member exists and has linked an account already).
     """
     assert commune.id is not None
     name = " ".join(name.split())
@@ -110,6 +116,20 @@ async def create_member(
         raise DomainError("hamlet_not_allowed")
     if role == Role.CHAIRMAN:
         unit = None
+    same = [
+        m
+        for m in await session.exec(
+            select(Member).where(Member.commune_id == commune.id, Member.role == role)
+        )
+        if fold(m.name) == fold(name) and m.unit_id == (unit.id if unit else None)
+    ]
+    if same:
+        # Typing the same invite twice must not make two members; a new link is what was
+        # wanted (a lost message, a new phone) as long as nobody is linked yet.
+        if same[0].telegram_user_id is not None:
+            raise DomainError("member_linked", same[0].name)
+        code, expires_at = await issue_invite(session, same[0], now=now, ttl=ttl)
+        return IssuedInvite(same[0], unit, code, expires_at, existing=True)
     member = Member(
         commune_id=commune.id,
         name=name,

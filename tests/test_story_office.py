@@ -175,3 +175,20 @@ async def test_overdue_and_missing(world: World) -> None:
     said = await officer.send("/trehan")
     assert "Quá hạn báo cáo năm (20/12/2026), chưa hoàn thành:" in said[0].text
     assert "<b>6.2</b>" in said[0].text and "<b>6.1</b>" not in said[0].text
+
+
+async def test_inviting_the_same_person_twice_renews_the_link(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    first = await office.send("/moi trưởng ấp; Nguyễn Văn Tư; Ấp 4")
+    again = await office.send("/moi truong ap; Nguyen Van Tu; ap 4")  # typed again, no accents
+    assert "đã có trong danh sách: đây là đường link mời mới" in again[0].text
+    old_code = first[0].text.rsplit("start=", 1)[1].split()[0]
+    new_code = again[0].text.rsplit("start=", 1)[1].split()[0]
+    assert old_code != new_code
+    said = await world.phone("Tư").send(f"/start {new_code}")
+    assert "Nguyễn Văn Tư" in said[0].text
+    said = await office.send("/moi trưởng ấp; Nguyễn Văn Tư; Ấp 4")
+    assert "đã kết nối Telegram. Không cần mời lại." in said[0].text
+    async with transaction(services_of(world.app).sessions) as session:
+        members = list(await session.exec(select(Member).where(Member.name == "Nguyễn Văn Tư")))
+    assert len(members) == 1
