@@ -159,7 +159,9 @@ TASKS_HEADER = "<b>Nhiệm vụ của {unit}</b> ({count}):"
 TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo · ↩️ bị trả lại"
 
 # --- Summary ------------------------------------------------------------------------------
-SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · cập nhật {time}"
+SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · {time}"
+SUMMARY_UPDATED = "cập nhật {time}"
+SUMMARY_AS_OF_END = "tính đến hết ngày {date}"
 SUMMARY_OVERALL = "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)"
 SUMMARY_AREA = "<b>{number}. {name}</b> — {total} nhiệm vụ\n{counts}"
 SUMMARY_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
@@ -242,7 +244,7 @@ ESCALATION = (
     "🚨 <b>Quá hạn báo cáo năm {year}</b> ({deadline})\nCòn {count} đơn vị/ấp chưa báo cáo:"
 )
 ESCALATION_LINE = "• <b>{unit}</b> ({who}): {codes}"
-ESCALATION_NOBODY = "chưa có người phụ trách"
+ESCALATION_NOBODY_LINE = "• <b>Chưa có người phụ trách trên bot</b> ({count}): {names}"
 ANTICORRUPTION = (
     "📑 <b>Nhắc báo cáo quý về phòng, chống tham nhũng</b>\n"
     "Anh/chị vui lòng gửi báo cáo {quarter} về Thanh tra thành phố trước ngày {last_day}."
@@ -276,9 +278,7 @@ MUTED = (
 UNMUTED = "Đã bật lại nhắc nhở thường kỳ."
 
 # --- Summary views ------------------------------------------------------------------------
-SUMMARY_SCOPE_TITLE = (
-    "📊 <b>{scope}</b> — Kế hoạch {number}, năm {year}\n{quarter} · cập nhật {time}"
-)
+SUMMARY_SCOPE_TITLE = "📊 <b>{scope}</b> — Kế hoạch {number}, năm {year}\n{quarter} · {time}"
 SUMMARY_USAGE = (
     "Xem tổng hợp theo: quý (<b>/tonghop q2</b>), năm (<b>/tonghop 2023</b>), "
     "ấp hoặc đơn vị (<b>/tonghop ấp 3</b>), lĩnh vực (<b>/tonghop 6</b>)."

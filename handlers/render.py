@@ -1,10 +1,12 @@
 """Turning domain data into short phone-sized messages and buttons."""
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.texts import esc
-from models.clock import format_datetime, quarter_label
+from models.clock import format_date, format_datetime, quarter_label
 from models.summary import PlanSummary, TaskLine
 from models.tables import Report, Status, Task
 from models.wording import shorten
@@ -54,6 +56,13 @@ def task_icon(report: Report | None) -> str:
     return texts.STATUS_ICONS[Status(report.status)]
 
 
+def _as_of(summary: PlanSummary, timezone: str) -> str:
+    if summary.closed:
+        last_day = (summary.as_of - timedelta(minutes=1)).date()
+        return texts.SUMMARY_AS_OF_END.format(date=format_date(last_day))
+    return texts.SUMMARY_UPDATED.format(time=format_datetime(summary.as_of, timezone))
+
+
 def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
     """/summary as a few short messages: the areas, who has not reported, what is blocked."""
     quarter = quarter_label(summary.quarter)
@@ -64,7 +73,7 @@ def summary_messages(summary: PlanSummary, timezone: str) -> list[str]:
             number=esc(summary.plan_number),
             year=summary.year,
             quarter=quarter,
-            time=format_datetime(summary.as_of, timezone),
+            time=_as_of(summary, timezone),
         ),
         texts.SUMMARY_OVERALL.format(
             percent=summary.percent, done=summary.done, total=summary.total

@@ -101,6 +101,8 @@ class PlanSummary:
     participation: list[Participation] = field(default_factory=list)
     tasks: list[TaskLine] = field(default_factory=list)
     scope: str | None = None
+    # True when the summary looks back at a quarter that is over: as of its end.
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,7 @@ async def summarise(
     if area_number is not None:
         areas = [a for a in areas if a.number == area_number]
         tasks = [t for t in tasks if t.area_number == area_number]
-    return compute_summary(
+    summary = compute_summary(
         plan=plan,
         areas=areas,
         tasks=tasks,
@@ -303,3 +305,5 @@ async def summarise(
         as_of=local(until or now, commune.timezone),
         unit=unit,
     )
+    summary.closed = until is not None
+    return summary

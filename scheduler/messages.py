@@ -44,13 +44,18 @@ def prompt_text(due: Due, deadline: date) -> str:
 def escalation_text(year: int, deadline: date, late: tuple[LateUnit, ...]) -> str:
     """Who is late for the year-end report, and on what."""
     lines = [texts.ESCALATION.format(year=year, deadline=format_date(deadline), count=len(late))]
-    for unit in late:
-        who = ", ".join(unit.members) if unit.members else texts.ESCALATION_NOBODY
+    for unit in (u for u in late if u.members):
         lines.append(
             texts.ESCALATION_LINE.format(
-                unit=esc(unit.name), who=esc(who), codes=", ".join(unit.task_codes)
+                unit=esc(unit.name), who=esc(", ".join(unit.members)),
+                codes=", ".join(unit.task_codes),
             )
-        )
+        )  # fmt: skip
+    nobody = [u for u in late if not u.members]
+    if nobody:
+        # Units and hamlets with no member in the bot: one line, or the message is a wall.
+        names = ", ".join(esc(u.name) for u in nobody)
+        lines.append(texts.ESCALATION_NOBODY_LINE.format(count=len(nobody), names=names))
     return "\n".join(lines)
 
 

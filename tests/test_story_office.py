@@ -136,7 +136,7 @@ async def test_summary_filters(world: World) -> None:
     assert "(1/9 nhiệm vụ xong)" in said[1].text
 
     said = await office.send("/tonghop q3")
-    assert "Quý III/2026" in said[1].text
+    assert "Quý III/2026 · tính đến hết ngày 30/09/2026" in said[1].text
     assert "Ấp 3 (1/9)" in said[2].text and "Ấp 4 (0/9)" in said[2].text
 
     # A year task done in the third quarter is not asked for again in the fourth.

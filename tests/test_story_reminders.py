@@ -136,7 +136,8 @@ async def test_deadline_ladder_then_overdue_nudge_and_escalation(world: World) -
     escalations = [m.text for m in chairman.inbox() if "Quá hạn báo cáo năm 2026" in m.text]
     assert len(escalations) == 1
     assert "<b>Trạm Y tế xã</b> (Lê Văn Cường): 6.2, 6.3, 6.4" in escalations[0]
-    assert "<b>Ấp 1</b> (chưa có người phụ trách)" in escalations[0]
+    assert "<b>Chưa có người phụ trách trên bot</b> (20):" in escalations[0]
+    assert "Ấp 1, Ấp 2" in escalations[0]
     assert any("Quá hạn báo cáo năm 2026" in m.text for m in office.inbox())
 
 
