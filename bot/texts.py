@@ -324,6 +324,7 @@ REVIEW_CARD = (
     "Minh chứng: {evidence}\n"
     "Lúc: {time} (lần {version})"
 )
+REVIEW_RETURNED_BEFORE = "↩️ Lần {version} đã bị trả lại với nhận xét: <i>{comment}</i>"
 REVIEW_ENTERED_BY = " (do {name} nhập)"
 REVIEW_ACCEPT = "✅ Chấp nhận"
 REVIEW_RETURN = "↩️ Trả lại"

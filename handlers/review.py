@@ -74,6 +74,21 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
         time=format_datetime(report.created_at, visit.commune.timezone),
         version=report.version,
     )
+    earlier = (
+        await visit.session.exec(
+            select(Report).where(
+                Report.task_id == report.task_id,
+                Report.unit_id == report.unit_id,
+                Report.review_status == "returned",
+            )
+        )
+    ).all()
+    if earlier:
+        # The plan: a file is sent back to be completed at most once. Show what was asked.
+        last = max(earlier, key=lambda r: r.version)
+        card += "\n" + texts.REVIEW_RETURNED_BEFORE.format(
+            version=last.version, comment=esc(last.review_comment or "")
+        )
     await _show_evidence(update, report)
     rows = [
         [

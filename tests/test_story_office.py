@@ -57,6 +57,7 @@ async def test_the_office_returns_a_report_and_the_reporter_answers_from_the_mes
     # The photo comes first, so the office judges the evidence itself.
     assert said[0].method == "sendPhoto"
     assert "(lần 2)" in said[1].text and "80%" in said[1].text
+    assert "Lần 1 đã bị trả lại với nhận xét: <i>Thiếu danh sách trẻ" in said[1].text
     said = await office.tap("✅ Chấp nhận")
     assert said[0].text == "Đã chấp nhận báo cáo 6.1 của Trạm Y tế xã."
     assert "chấp nhận báo cáo nhiệm vụ <b>6.1</b> (lần 2)" in officer.inbox()[0].text
