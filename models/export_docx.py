@@ -104,6 +104,7 @@ TASK_STATE = " Kết quả: {status}, đạt {percent}%."
 TASK_NOT_REPORTED = " Kết quả: chưa có báo cáo."
 UNIT_LINE = "- {unit}: {status}, {percent}% (báo cáo ngày {date})."
 UNIT_NOTE = " {note}"
+UNIT_RETURNED = " (Báo cáo này đã được trả lại để bổ sung.)"
 DIFFICULTY_LINE = "- Nhiệm vụ {code} ({unit}): {note}"
 DIFFICULTY_NO_NOTE = "chưa ghi rõ vướng mắc."
 NO_DIFFICULTIES = "Trong kỳ, các cơ quan, đơn vị và các ấp chưa báo cáo khó khăn, vướng mắc."
@@ -462,6 +463,9 @@ class _Form:
             )
             if report.note:
                 line += UNIT_NOTE.format(note=_sentence(report.note))
+            if report.review_status == "returned":
+                # Returned for completion: the office has not accepted it as a result.
+                line += UNIT_RETURNED
             self.body(line)
 
     def area_table(self, areas: Sequence[ExportArea], percent: int) -> None:
