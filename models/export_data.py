@@ -267,32 +267,21 @@ async def gather_export(
         quarter=period or quarter_of(now, timezone),
         as_of=local(now, timezone),
     )
-    export_areas = []
-    for area, counts in zip(areas, summary.areas, strict=True):
-        # Each area summarised on its own, so its percent follows the same rule as the plan's.
-        of_area = compute_summary(
-            plan=plan,
-            areas=[area],
-            tasks=[task for task in tasks if task.area_id == area.id],
-            links=links,
-            units=units,
-            latest=latest_rows,
-            quarter=summary.quarter,
-            as_of=summary.as_of,
+    # The summary's own area rows: the same counts and percents as /tonghop shows.
+    export_areas = [
+        ExportArea(
+            number=counts.number,
+            name=counts.name,
+            total=counts.total,
+            done=counts.done,
+            in_progress=counts.in_progress,
+            blocked=counts.blocked,
+            not_started=counts.not_started,
+            not_reported=counts.not_reported,
+            percent=counts.percent,
         )
-        export_areas.append(
-            ExportArea(
-                number=counts.number,
-                name=counts.name,
-                total=counts.total,
-                done=counts.done,
-                in_progress=counts.in_progress,
-                blocked=counts.blocked,
-                not_started=counts.not_started,
-                not_reported=counts.not_reported,
-                percent=of_area.percent,
-            )
-        )
+        for counts in summary.areas
+    ]
 
     unit_by_id = {unit.id: unit for unit in units}
     area_names = {area.id: area.name for area in areas}

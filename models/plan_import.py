@@ -699,7 +699,7 @@ def _read_row(reader: _Reader, grid: _Grid, row: _Row, columns: dict[str, int]) 
         if len(reader.problems) >= _MAX_PROBLEMS:
             raise reader.give_up()
         # The row still takes its place, so the codes named in later messages stay right.
-        tasks.append(_placeholder(number, position))
+        tasks.append(_stand_in_for_bad_row(number, position))
         return
     raw = {
         "text": values[_TASK],
@@ -781,7 +781,7 @@ def _task_problems(
     return problems
 
 
-def _placeholder(area_number: int, position: int) -> TaskSpec:
+def _stand_in_for_bad_row(area_number: int, position: int) -> TaskSpec:
     """Stands for a row with problems while the rest is read (the import fails anyway)."""
     return TaskSpec(
         code=f"{area_number}.{position}",
