@@ -18,16 +18,10 @@ from models.errors import DomainError
 from models.exports import make_export
 from models.members import create_member, list_members, parse_role
 from models.plan_data import PlanDataError, read_plan_file
-from models.plan_import import (
-    PlanImportError,
-    catalogue_for,
-    describe_changes,
-    describe_rollover,
-    import_plan,
-    read_plan_table_file,
-    rollover,
-)
+from models.plan_import import PlanImportError, catalogue_for, read_plan_table_file
 from models.plan_loader import ensure_commune, load_plan
+from models.plan_rollover import describe_rollover, rollover
+from models.plan_sync import describe_changes, import_plan
 from models.plans import current_plan, plan_for_year
 from models.tables import Commune
 

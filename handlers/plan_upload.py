@@ -17,14 +17,8 @@ from bot.texts import esc
 from handlers.context import Visit, members_only, reply
 from handlers.render import keyboard
 from models.plan_data import PlanSpec, read_plan_file
-from models.plan_import import (
-    ImportChanges,
-    PlanImportError,
-    catalogue_for,
-    check_file_size,
-    import_plan,
-    read_plan_table,
-)
+from models.plan_import import PlanImportError, catalogue_for, check_file_size, read_plan_table
+from models.plan_sync import ImportChanges, import_plan
 from models.plans import current_plan
 from models.tables import PendingImport, Role
 

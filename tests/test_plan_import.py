@@ -31,14 +31,12 @@ from models.plan_import import (
     PlanImportError,
     catalogue_for,
     check_file_size,
-    describe_changes,
-    describe_rollover,
-    import_plan,
     read_plan_table,
     read_plan_table_file,
-    rollover,
 )
 from models.plan_loader import ensure_commune, load_plan
+from models.plan_rollover import describe_rollover, rollover
+from models.plan_sync import describe_changes, import_plan
 from models.plans import plan_for_year, plan_tasks, task_by_code
 from models.reports import ReportInput, record_report, tasks_in_scope
 from models.tables import (
@@ -749,7 +747,7 @@ async def test_an_import_that_fails_midway_leaves_nothing_half_done(
         async def broken(*_args: object) -> None:
             raise RuntimeError("the disk is full")
 
-        monkeypatch.setattr("models.plan_import._remove", broken)
+        monkeypatch.setattr("models.plan_sync._remove", broken)
 
         async def import_in_a_transaction() -> None:
             async with transaction(sessions) as session:

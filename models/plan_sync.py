@@ -1,0 +1,321 @@
+"""Bringing the plan in the database in line with a plan read from a file: what would change
+(a dry run), then the change, in the caller's transaction, without losing a report.
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlmodel import col, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.plan_data import PlanSpec, TaskSpec
+from models.plan_loader import load_plan
+from models.plans import plan_areas, plan_for_year, plan_tasks
+from models.tables import (
+    Area,
+    Commune,
+    Plan,
+    Reminder,
+    Report,
+    ReportDraft,
+    Task,
+    TaskRole,
+    TaskUnit,
+    Unit,
+    UnitKind,
+)
+from models.textfold import fold
+
+# The fields of a task that an import can change, as :class:`TaskChange` names them.
+TASK_FIELDS = ("text", "result", "lead", "coordinating", "timeframe", "hamlets")
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """A task the file changes: which of :data:`TASK_FIELDS` differ, and how many reports
+    it has (they stay on it).
+    """
+
+    code: str
+    task_id: int
+    fields: tuple[str, ...]
+    reports: int
+
+
+@dataclass(frozen=True)
+class RemovedTask:
+    """A task in the database that the file no longer has."""
+
+    code: str
+    task_id: int
+    text: str
+    reports: int
+    # Tasks of later plans that a rollover carried from this one.
+    carried_into: int = 0
+
+    @property
+    def kept(self) -> bool:
+        """Whether it stays: its reports (or a later plan's copy) still point at it."""
+        return bool(self.reports or self.carried_into)
+
+
+@dataclass(frozen=True)
+class ImportChanges:
+    """What importing a file does (or, in a dry run, would do) to the plan of one year.
+
+    Attributes:
+        year: the plan's year.
+        dry_run: whether nothing was written.
+        plan_created: whether the year had no plan (a new one is made).
+        created: codes of the tasks added.
+        updated: the tasks changed in place, and how.
+        unchanged: codes of the tasks the file leaves as they are.
+        removed: tasks not in the file and without reports: deleted.
+        kept: tasks not in the file that have reports: kept, so no report is lost.
+        areas_created: numbers of the areas added.
+        areas_renamed: numbers of the areas whose name changes.
+        areas_removed: numbers of the areas deleted (none of their tasks is kept).
+        units_created: units the commune did not have yet (from the data file).
+        shifted: ``(code, former_code)`` for a task that now has the text another task had:
+            a row added or deleted in the middle shifts the codes after it, and the reports
+            stay with the code.
+        plan_id: the plan written (None in a dry run that would create it).
+    """
+
+    year: int
+    dry_run: bool
+    plan_created: bool
+    created: tuple[str, ...] = ()
+    updated: tuple[TaskChange, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[RemovedTask, ...] = ()
+    kept: tuple[RemovedTask, ...] = ()
+    areas_created: tuple[int, ...] = ()
+    areas_renamed: tuple[int, ...] = ()
+    areas_removed: tuple[int, ...] = ()
+    units_created: tuple[str, ...] = ()
+    shifted: tuple[tuple[str, str], ...] = ()
+    plan_id: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import changes anything at all."""
+        return bool(
+            self.plan_created
+            or self.created
+            or self.updated
+            or self.removed
+            or self.areas_created
+            or self.areas_renamed
+            or self.areas_removed
+            or self.units_created
+        )
+
+
+async def import_plan(
+    session: AsyncSession, commune: Commune, spec: PlanSpec, *, year: int, dry_run: bool
+) -> ImportChanges:
+    """Import ``spec`` as the commune's plan for ``year``.
+
+    Tasks are matched by code. A matched task is updated in place, so its reports stay on it;
+    a new code is a new task; a task the file no longer has is deleted, unless it has reports
+    (or a later plan carried it over): then it is kept, and the result says so. Areas are
+    matched by number. Everything happens in the caller's transaction: if anything fails, the
+    caller's rollback leaves no half-imported plan.
+
+    Args:
+        session: the open session (the caller commits).
+        commune: the commune.
+        spec: the plan read from the file (:func:`read_plan_table`).
+        year: the year it is the plan for.
+        dry_run: only say what would change; write nothing.
+
+    Returns:
+        What changed (or would change).
+    """
+    assert commune.id is not None
+    spec = replace(spec, year=year)
+    plan = await plan_for_year(session, commune, year)
+    units = {
+        u.id: u
+        for u in await session.exec(
+            select(Unit).where(Unit.commune_id == commune.id, Unit.kind == UnitKind.UNIT)
+        )
+    }
+    known_keys = {u.key for u in units.values()}
+    units_created = tuple(u.name for u in spec.units if fold(u.name) not in known_keys)
+    if plan is None:
+        changes = ImportChanges(
+            year=year,
+            dry_run=dry_run,
+            plan_created=True,
+            created=tuple(task.code for task in spec.tasks),
+            areas_created=tuple(area.number for area in spec.areas),
+            units_created=units_created,
+        )
+    else:
+        changes = await _compare(session, plan, spec, units, dry_run, units_created)
+    if dry_run:
+        return changes
+    result = await load_plan(session, commune, spec, year=year)
+    await _remove(session, result.plan, changes)
+    return replace(changes, plan_id=result.plan.id)
+
+
+async def _compare(
+    session: AsyncSession,
+    plan: Plan,
+    spec: PlanSpec,
+    units: dict[int | None, Unit],
+    dry_run: bool,
+    units_created: tuple[str, ...],
+) -> ImportChanges:
+    areas = {area.number: area for area in await plan_areas(session, plan)}
+    tasks = {task.code: task for task in await plan_tasks(session, plan)}
+    task_ids = [task.id for task in tasks.values()]
+    links: dict[int, list[TaskUnit]] = {}
+    for link in await session.exec(select(TaskUnit).where(col(TaskUnit.task_id).in_(task_ids))):
+        links.setdefault(link.task_id, []).append(link)
+    reports = await _counts(session, Report.task_id, Report.plan_id == plan.id)
+    carried = await _counts(session, Task.carried_from_id, col(Task.carried_from_id).in_(task_ids))
+    old_text = {task.text: code for code, task in tasks.items()}
+    created: list[str] = []
+    updated: list[TaskChange] = []
+    unchanged: list[str] = []
+    shifted: list[tuple[str, str]] = []
+    for task_spec in spec.tasks:
+        task = tasks.get(task_spec.code)
+        if task is None:
+            created.append(task_spec.code)
+            continue
+        assert task.id is not None
+        fields = _changed_fields(task, links.get(task.id, []), units, task_spec)
+        if not fields:
+            unchanged.append(task.code)
+            continue
+        updated.append(TaskChange(task.code, task.id, fields, reports.get(task.id, 0)))
+        former = old_text.get(task_spec.text)
+        if "text" in fields and former is not None and former != task.code:
+            shifted.append((task.code, former))
+    wanted = {task.code for task in spec.tasks}
+    gone = [
+        RemovedTask(
+            task.code, task.id, task.text, reports.get(task.id, 0), carried.get(task.id, 0)
+        )
+        for code, task in tasks.items()
+        if code not in wanted and task.id is not None
+    ]
+    kept_areas = {tasks[t.code].area_number for t in gone if t.kept}
+    spec_areas = {area.number: area for area in spec.areas}
+    return ImportChanges(
+        year=plan.year,
+        dry_run=dry_run,
+        plan_created=False,
+        created=tuple(created),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        removed=tuple(t for t in gone if not t.kept),
+        kept=tuple(t for t in gone if t.kept),
+        areas_created=tuple(n for n in spec_areas if n not in areas),
+        areas_renamed=tuple(
+            n for n, a in spec_areas.items() if n in areas and areas[n].name != a.name
+        ),
+        areas_removed=tuple(n for n in areas if n not in spec_areas and n not in kept_areas),
+        units_created=units_created,
+        shifted=tuple(shifted),
+        plan_id=plan.id,
+    )
+
+
+async def _counts(session: AsyncSession, column: Any, condition: Any) -> dict[int, int]:
+    statement = select(column, func.count()).where(condition).group_by(column)
+    return {key: int(count) for key, count in await session.exec(statement) if key is not None}
+
+
+def _changed_fields(
+    task: Task, links: list[TaskUnit], units: dict[int | None, Unit], spec: TaskSpec
+) -> tuple[str, ...]:
+    def names(role: TaskRole) -> set[str]:
+        return {
+            units[link.unit_id].name
+            for link in links
+            if link.role == role and link.unit_id in units
+        }
+
+    differs = {
+        "text": task.text != spec.text,
+        "result": task.result != spec.result,
+        "lead": task.lead_text != spec.lead_text or names(TaskRole.LEAD) != set(spec.lead_units),
+        "coordinating": task.coordinating_text != spec.coordinating_text
+        or names(TaskRole.COORDINATING) != set(spec.coordinating_units),
+        "timeframe": task.timeframe != spec.timeframe
+        or task.timeframe_text != spec.timeframe_text,
+        "hamlets": task.involves_hamlets != spec.involves_hamlets,
+    }
+    return tuple(name for name in TASK_FIELDS if differs[name])
+
+
+async def _remove(session: AsyncSession, plan: Plan, changes: ImportChanges) -> None:
+    """Delete the tasks the file dropped (none has a report) and the areas left empty."""
+    ids = [task.task_id for task in changes.removed]
+    if ids:
+        await session.exec(delete(TaskUnit).where(col(TaskUnit.task_id).in_(ids)))
+        # A reminder already sent stays on record (it keeps a double send impossible).
+        await session.exec(
+            update(Reminder).where(col(Reminder.task_id).in_(ids)).values(task_id=None)
+        )
+        # A report half-entered on a task that no longer exists cannot be saved.
+        await session.exec(delete(ReportDraft).where(col(ReportDraft.task_id).in_(ids)))
+        for task_id in ids:
+            task = await session.get(Task, task_id)
+            if task is not None:
+                await session.delete(task)
+        await session.flush()
+    for number in changes.areas_removed:
+        statement = select(Area).where(Area.plan_id == plan.id, Area.number == number)
+        area = (await session.exec(statement)).first()
+        if area is None:
+            continue
+        left = select(func.count()).select_from(Task).where(Task.area_id == area.id)
+        if not (await session.exec(left)).one():
+            await session.delete(area)
+    await session.flush()
+
+
+def describe_changes(changes: ImportChanges) -> list[str]:
+    """Short English lines saying what an import did or would do (for the CLI)."""
+    verb = "would be" if changes.dry_run else "was"
+    lines = []
+    if changes.plan_created:
+        lines.append(
+            f"Plan for {changes.year} {verb} created: {len(changes.created)} tasks in "
+            f"{len(changes.areas_created)} areas."
+        )
+    else:
+        lines.append(
+            f"Plan for {changes.year}: {len(changes.created)} new, {len(changes.updated)} "
+            f"changed, {len(changes.unchanged)} unchanged, {len(changes.removed)} removed, "
+            f"{len(changes.kept)} kept."
+        )
+        lines.extend(f"+ {code} new task" for code in changes.created)
+        for change in changes.updated:
+            kept = f" ({change.reports} reports stay on it)" if change.reports else ""
+            lines.append(f"~ {change.code}: {', '.join(change.fields)} changed{kept}")
+        lines.extend(f"- {task.code} removed (no reports)" for task in changes.removed)
+        for task in changes.kept:
+            why = f"{task.reports} reports" if task.reports else "a later plan continues it"
+            lines.append(f"! {task.code} is not in the file but kept: {why}")
+        lines.extend(f"+ area {n} new" for n in changes.areas_created)
+        lines.extend(f"~ area {n} renamed" for n in changes.areas_renamed)
+        lines.extend(f"- area {n} removed" for n in changes.areas_removed)
+    lines.extend(f"+ unit {name} new" for name in changes.units_created)
+    for code, former in changes.shifted:
+        lines.append(
+            f"! {code} now has the text {former} had: a row added or removed shifts the codes "
+            f"after it, and reports stay with the code. Check before importing."
+        )
+    if not changes.changed:
+        lines.append("Nothing to change.")
+    if changes.dry_run:
+        lines.append("Dry run: nothing was written.")
+    return lines
