@@ -42,6 +42,41 @@ async def _read(
     )
 
 
+async def _import(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    visit: Visit,
+    pending: PendingImport,
+    *,
+    dry_run: bool,
+) -> tuple[PlanSpec, ImportChanges] | None:
+    """Read the file and import it (or only compare, in a dry run); None once the office
+    has been told what is wrong with the file.
+    """
+    try:
+        spec = await _read(context, visit, pending.file_id, pending.file_name, pending.year)
+        changes = await import_plan(
+            visit.session, visit.commune, spec, year=pending.year, dry_run=dry_run
+        )
+    except PlanImportError as error:
+        await reply(update, esc(str(error)))
+        return None
+    except TelegramError:
+        await reply(update, texts.IMPORT_GONE)
+        return None
+    return spec, changes
+
+
+async def _take_pending(visit: Visit) -> PendingImport | None:
+    """The member's file waiting for confirmation, removed from waiting."""
+    statement = select(PendingImport).where(PendingImport.member_id == visit.member.id)
+    pending = (await visit.session.exec(statement)).first()
+    if pending is not None:
+        await visit.session.delete(pending)
+        await visit.session.flush()
+    return pending
+
+
 async def receive_plan_file(
     update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
 ) -> None:
@@ -53,31 +88,22 @@ async def receive_plan_file(
     year = (await current_plan(visit.session, visit.commune, visit.year)).year
     try:
         check_file_size(document.file_size or 0, name)
-        spec = await _read(context, visit, document.file_id, name, year)
-        changes = await import_plan(visit.session, visit.commune, spec, year=year, dry_run=True)
     except PlanImportError as error:
         await reply(update, esc(str(error)))
         return
-    except TelegramError:
-        await reply(update, texts.IMPORT_GONE)
+    waiting = PendingImport(
+        commune_id=visit.commune.id or 0, member_id=visit.member.id or 0,
+        file_id=document.file_id, file_name=name, year=year, created_at=visit.now,
+    )  # fmt: skip
+    read = await _import(update, context, visit, waiting, dry_run=True)
+    if read is None:
         return
+    spec, changes = read
     if not changes.changed:
         await reply(update, texts.IMPORT_NOTHING)
         return
-    pending = (
-        await visit.session.exec(
-            select(PendingImport).where(PendingImport.member_id == visit.member.id)
-        )
-    ).first()
-    if pending is not None:
-        await visit.session.delete(pending)
-        await visit.session.flush()
-    visit.session.add(
-        PendingImport(
-            commune_id=visit.commune.id or 0, member_id=visit.member.id or 0,
-            file_id=document.file_id, file_name=name, year=year, created_at=visit.now,
-        )
-    )  # fmt: skip
+    await _take_pending(visit)  # a file sent earlier and not confirmed gives way
+    visit.session.add(waiting)
     tasks = len(spec.tasks)
     await reply(update, _preview(changes, name, tasks, len(spec.areas)))
     rows = [[(texts.IMPORT_BUTTON_OK, "im:ok"), (texts.BUTTON_CANCEL, "im:no")]]
@@ -114,30 +140,17 @@ async def import_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     query = update.callback_query
     assert query is not None
     await query.answer()
-    pending = (
-        await visit.session.exec(
-            select(PendingImport).where(PendingImport.member_id == visit.member.id)
-        )
-    ).first()
+    pending = await _take_pending(visit)
     if pending is None:
         await reply(update, texts.IMPORT_GONE)
         return
-    await visit.session.delete(pending)
-    await visit.session.flush()
     if query.data != "im:ok":
         await reply(update, texts.IMPORT_CANCELLED)
         return
-    try:
-        spec = await _read(context, visit, pending.file_id, pending.file_name, pending.year)
-        changes = await import_plan(
-            visit.session, visit.commune, spec, year=pending.year, dry_run=False
-        )
-    except PlanImportError as error:
-        await reply(update, esc(str(error)))
+    read = await _import(update, context, visit, pending, dry_run=False)
+    if read is None:
         return
-    except TelegramError:
-        await reply(update, texts.IMPORT_GONE)
-        return
+    _, changes = read
     await reply(
         update,
         texts.IMPORT_DONE.format(

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from telegram.ext import Application
 
 from bot.offline import OfflineBotAPI
@@ -10,7 +12,7 @@ from bot.phone import Phone
 from bot.services import services_of
 from models.db import transaction
 from models.members import create_member
-from models.tables import Commune, Role
+from models.tables import Commune, Member, Report, ReportDraft, Role, Task
 
 # 10:00 in An Giang on 26/11/2026: the fourth quarter of 2026.
 DEFAULT_NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -61,3 +63,42 @@ class World:
         said = await phone.send(f"/start {code}")
         assert "đã được đăng ký" in said[0].text, said
         return phone
+
+
+def vn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A moment given in the commune's time (Asia/Ho_Chi_Minh), as UTC."""
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+async def draft_of(world: World, phone: Phone) -> ReportDraft | None:
+    """The report in progress of the member using ``phone``."""
+    async with transaction(services_of(world.app).sessions) as session:
+        member = (
+            await session.exec(select(Member).where(Member.telegram_user_id == phone.user_id))
+        ).one()
+        statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
+        return (await session.exec(statement)).first()
+
+
+async def all_reports(world: World) -> list[Report]:
+    """Every report row."""
+    async with transaction(services_of(world.app).sessions) as session:
+        return list(await session.exec(select(Report)))
+
+
+async def task_id(world: World, code: str) -> int:
+    """The id of the task with this code."""
+    async with transaction(services_of(world.app).sessions) as session:
+        task = (await session.exec(select(Task).where(Task.code == code))).one()
+        assert task.id is not None
+        return task.id
+
+
+def callback_answers(world: World, since: int) -> list[str]:
+    """The texts of the button-tap answers (toasts) the bot gave since call ``since``."""
+    return [
+        str(call.params.get("text") or "")
+        for call in world.api.calls[since:]
+        if call.method == "answerCallbackQuery"
+    ]

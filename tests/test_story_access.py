@@ -10,8 +10,8 @@ from sqlmodel import select
 from bot.phone import BotMessage, Phone
 from bot.services import services_of
 from models.db import transaction
-from models.tables import Invite, Member, Report, ReportDraft, Role, Task, Unit
-from tests.helpers import World
+from models.tables import Invite, Member, Report, ReportDraft, Role, Unit
+from tests.helpers import World, draft_of, task_id
 
 pytestmark = pytest.mark.e2e
 
@@ -49,24 +49,9 @@ async def drafts(world: World) -> list[ReportDraft]:
         return list(await session.exec(select(ReportDraft)))
 
 
-async def draft_of(world: World, phone: Phone) -> ReportDraft | None:
-    member = await member_of(world, phone)
-    assert member is not None
-    async with transaction(services_of(world.app).sessions) as session:
-        statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
-        return (await session.exec(statement)).first()
-
-
 async def report_count(world: World) -> int:
     async with transaction(services_of(world.app).sessions) as session:
         return len(list(await session.exec(select(Report))))
-
-
-async def task_id(world: World, code: str) -> int:
-    async with transaction(services_of(world.app).sessions) as session:
-        task = (await session.exec(select(Task).where(Task.code == code))).one()
-        assert task.id is not None
-        return task.id
 
 
 async def unit_name(world: World, member: Member) -> str | None:
@@ -75,15 +60,6 @@ async def unit_name(world: World, member: Member) -> str | None:
     async with transaction(services_of(world.app).sessions) as session:
         unit = await session.get(Unit, member.unit_id)
         return unit.name if unit else None
-
-
-def callback_answers(world: World, since: int) -> list[str]:
-    """The texts of the button-tap answers (toasts) the bot gave since call ``since``."""
-    return [
-        str(call.params.get("text") or "")
-        for call in world.api.calls[since:]
-        if call.method == "answerCallbackQuery"
-    ]
 
 
 def no_error(said: list[BotMessage]) -> None:

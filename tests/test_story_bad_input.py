@@ -9,17 +9,14 @@ import re
 import time
 
 import pytest
-from sqlmodel import select
 from telegram import Update
 
 from bot.app import build_application, start_application, stop_application
 from bot.offline import OfflineBotAPI
 from bot.phone import BotMessage, Phone
-from bot.services import services_of
 from bot.settings import Settings
-from models.db import transaction
-from models.tables import Member, Report, ReportDraft, Role, Task
-from tests.helpers import World
+from models.tables import Role
+from tests.helpers import World, all_reports, callback_answers, draft_of, task_id
 
 pytestmark = pytest.mark.e2e
 
@@ -28,15 +25,6 @@ BAD_PERCENT = "Phần trăm phải là một số từ 0 đến 100"
 
 
 # --- What the database holds ----------------------------------------------------------------
-
-
-async def draft_of(world: World, phone: Phone) -> ReportDraft | None:
-    async with transaction(services_of(world.app).sessions) as session:
-        member = (
-            await session.exec(select(Member).where(Member.telegram_user_id == phone.user_id))
-        ).one()
-        statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
-        return (await session.exec(statement)).first()
 
 
 async def draft_state(world: World, phone: Phone) -> tuple[object, ...]:
@@ -52,27 +40,6 @@ async def draft_state(world: World, phone: Phone) -> tuple[object, ...]:
         draft.evidence_kind,
         draft.evidence_file_id,
     )
-
-
-async def all_reports(world: World) -> list[Report]:
-    async with transaction(services_of(world.app).sessions) as session:
-        return list(await session.exec(select(Report)))
-
-
-async def task_id(world: World, code: str) -> int:
-    async with transaction(services_of(world.app).sessions) as session:
-        task = (await session.exec(select(Task).where(Task.code == code))).one()
-        assert task.id is not None
-        return task.id
-
-
-def callback_answers(world: World, since: int) -> list[str]:
-    """The texts of the button-tap answers (toasts) the bot gave since call ``since``."""
-    return [
-        str(call.params.get("text") or "")
-        for call in world.api.calls[since:]
-        if call.method == "answerCallbackQuery"
-    ]
 
 
 def one(said: list[BotMessage]) -> str:

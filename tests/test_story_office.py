@@ -1,22 +1,14 @@
 """The office's and the chairman's stories: review, reports phoned in, the views."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlmodel import select
 
 from bot.services import services_of
 from models.db import transaction
 from models.tables import Member, Report, Role
-from tests.helpers import World
+from tests.helpers import World, vn
 
 pytestmark = pytest.mark.e2e
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=TZ).astimezone(UTC)
 
 
 async def reports(world: World) -> list[Report]:

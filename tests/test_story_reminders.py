@@ -1,8 +1,7 @@
 """Reminders end to end: the real Application, the offline Bot API, an injected clock."""
 
 import asyncio
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 from sqlmodel import select
@@ -15,14 +14,9 @@ from models.db import transaction
 from models.tables import Member, Reminder, Role
 from scheduler.delivery import deliver_pending
 from scheduler.runner import TickResult, run_tick
-from tests.helpers import FakeClock, World
+from tests.helpers import FakeClock, World, vn
 
 pytestmark = pytest.mark.e2e
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def vn(year: int, month: int, day: int, hour: int = 8, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
 
 async def tick(world: World, moment: datetime) -> TickResult:
@@ -226,7 +220,7 @@ async def test_a_network_error_is_retried_with_backoff(world: World) -> None:
     await record(
         services.sessions,
         services.commune_id,
-        [Outgoing(member.id or 0, "manual", "x", "Nhắc thử", now, vn(2026, 12, 25))],
+        [Outgoing(member.id or 0, "manual", "x", "Nhắc thử", now, vn(2026, 12, 25, 8))],
         now,
     )
     world.api.faults.append(Fault("sendMessage", 502, "Bad Gateway", count=2))

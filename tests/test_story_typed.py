@@ -12,8 +12,8 @@ from bot.phone import Phone
 from bot.services import services_of
 from bot.settings import Settings
 from models.db import transaction
-from models.tables import Member, Report, ReportDraft, Role, Task
-from tests.helpers import World
+from models.tables import Report, Role, Task
+from tests.helpers import World, all_reports, draft_of
 
 pytestmark = pytest.mark.e2e
 
@@ -21,15 +21,6 @@ HEALTH = "Trạm Y tế xã"
 
 
 # --- What the database holds ----------------------------------------------------------------
-
-
-async def draft_of(world: World, phone: Phone) -> ReportDraft | None:
-    async with transaction(services_of(world.app).sessions) as session:
-        member = (
-            await session.exec(select(Member).where(Member.telegram_user_id == phone.user_id))
-        ).one()
-        statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
-        return (await session.exec(statement)).first()
 
 
 async def reports_on(world: World, code: str) -> list[Report]:
@@ -42,11 +33,6 @@ async def reports_on(world: World, code: str) -> list[Report]:
             .order_by(col(Report.version))
         )
         return list(await session.exec(statement))
-
-
-async def all_reports(world: World) -> list[Report]:
-    async with transaction(services_of(world.app).sessions) as session:
-        return list(await session.exec(select(Report)))
 
 
 # --- The guided flow, typed -----------------------------------------------------------------
