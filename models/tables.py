@@ -165,6 +165,14 @@ class Invite(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # A newer invite for the same member, or the office, made this code void.
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The member is linked already and another account redeemed this code: the link moves
+    # only when the office confirms. The claiming account waits here until then.
+    claimant_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimant_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimant_name: str | None = None
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Report(SQLModel, table=True):
@@ -223,7 +231,7 @@ class ReminderStatus(StrEnum):
     """Where one reminder stands."""
 
     PENDING = "pending"  # recorded, not yet sent (held by quiet hours, or a retry is due)
-    SENDING = "sending"  # taken by one sender; never taken again
+    SENDING = "sending"  # taken by one sender on a lease; taken again once it runs out
     SENT = "sent"
     BLOCKED = "blocked"  # the member blocked the bot (403)
     FAILED = "failed"  # gave up after retries, or Telegram refused it
@@ -251,6 +259,8 @@ class Reminder(SQLModel, table=True):
     not_before: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # While ``sending``: the sender holds the row until then; past it, another takes it.
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class ReviewDraft(SQLModel, table=True):
@@ -273,3 +283,60 @@ class PendingImport(SQLModel, table=True):
     file_name: str
     year: int
     created_at: datetime = Field(sa_column=_utc_column())
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An update from a chat channel already handled: seen again (a redelivery after a crash
+    or a failed webhook), it is ignored. Recorded in the transaction of the update's work,
+    so the work and the mark commit together. Old rows are purged after some days.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    # Telegram's update_id (Zalo has none: its message id), as text.
+    update_key: str
+    seen_at: datetime = Field(sa_column=_utc_column())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change of data, append-only. Each entry carries the hash of the one before it,
+    so an entry edited, inserted or deleted by hand breaks the chain (see models.audit).
+    """
+
+    # The chain's order: one entry per position, so two writers cannot fork the chain.
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    commune_id: int | None = Field(default=None, index=True)
+    at: datetime = Field(sa_column=_utc_column())
+    # Who did it: "member:<id>", "cli", "scheduler" or "system".
+    actor: str
+    actor_name: str = ""
+    action: str = Field(index=True)
+    object_type: str
+    object_id: str
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+class TaskVersion(SQLModel, table=True):
+    """A task's text as it stood before a plan import changed or removed it. No foreign key:
+    the version outlives a task that was removed.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(index=True)
+    task_id: int = Field(index=True)
+    plan_id: int
+    code: str
+    text: str = Field(sa_type=Text)
+    result: str
+    lead_text: str
+    coordinating_text: str
+    timeframe: str
+    timeframe_text: str
+    replaced_at: datetime = Field(sa_column=_utc_column())
+    # "changed" or "removed"
+    reason: str
