@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check init clean
+.PHONY: run test fuzz lint typecheck check init clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ init: $(STAMP)
 # suite on another database; unset, it runs on a fresh SQLite file.
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The property-based fuzz of tests/test_fuzz.py with 10,000 updates (the suite sends 2,000).
+fuzz: $(STAMP)
+	HAMLET_FUZZ_UPDATES=10000 $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,9 @@
 It is PTB's own extension point, a :class:`telegram.request.BaseRequest` subclass, handed to
 the real Application through ``build_application(settings, request=...)``. The offline
 console and the tests use it; it records every call, can hold files for download, and can
-answer 429 (with ``retry_after``) or 403 (the user blocked the bot) on demand.
+misbehave on demand, per method and optionally per chat (see :class:`Fault`): an error
+status (403, 429 with ``retry_after``, 500, 502), a body that is not JSON, an answer that
+comes late, or no answer at all.
 """
 
 import asyncio
@@ -11,8 +13,10 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 OFFLINE_BOT_ID = 1000000001
@@ -31,15 +35,99 @@ class ApiCall:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
+FaultKind = Literal["status", "bad_json", "slow", "hang"]
+
+
 @dataclass
 class Fault:
-    """An error to answer instead of the next ``count`` calls of ``method``."""
+    """What the API does instead of answering the next ``count`` calls of ``method``.
+
+    ``kind`` says how it misbehaves:
+
+    - ``"status"``: answers ``status`` with Telegram's error body (``description``, and
+      ``retry_after`` for a 429). The call is not delivered.
+    - ``"bad_json"``: answers ``status`` (200 by default) with ``body``, which is not JSON
+      (a proxy's error page). Not delivered.
+    - ``"slow"``: delivers (the call has its result, so the phone sees the message) but
+      answers only after ``delay`` seconds.
+    - ``"hang"``: never answers; after ``delay`` seconds raises
+      :class:`telegram.error.TimedOut`, as a read timeout would. Not delivered.
+
+    ``count=None`` misbehaves on every call until the fault is removed. ``chat_id`` limits
+    the fault to calls for that chat. The constructors below read better than the fields:
+    ``Fault.server_error("sendMessage", 502)``, ``Fault.hang("sendMessage", 0.5)``.
+    """
 
     method: str
-    status: int
-    description: str
+    status: int = 500
+    description: str = "Internal Server Error"
     retry_after: int | None = None
-    count: int = 1
+    count: int | None = 1
+    kind: FaultKind = "status"
+    delay: float = 0.0
+    chat_id: int | None = None
+    body: bytes = b""
+
+    @classmethod
+    def server_error(
+        cls, method: str, status: int = 500, *, count: int | None = 1, chat_id: int | None = None
+    ) -> "Fault":
+        """A 5xx answer with an error body (500 "Internal Server Error", 502 "Bad Gateway")."""
+        description = HTTPStatus(status).phrase
+        return cls(method, status, description, count=count, chat_id=chat_id)
+
+    @classmethod
+    def bad_json(
+        cls,
+        method: str,
+        body: bytes = b"<html>bad gateway</html>",
+        status: int = 200,
+        *,
+        count: int | None = 1,
+        chat_id: int | None = None,
+    ) -> "Fault":
+        """An answer whose body is not JSON (by default a 200 carrying an HTML page)."""
+        return cls(method, status, count=count, kind="bad_json", chat_id=chat_id, body=body)
+
+    @classmethod
+    def forbidden(
+        cls,
+        method: str,
+        description: str = "Forbidden: bot was blocked by the user",
+        *,
+        count: int | None = 1,
+        chat_id: int | None = None,
+    ) -> "Fault":
+        """A 403: the user blocked the bot (or the bot may not write there)."""
+        return cls(method, 403, description, count=count, chat_id=chat_id)
+
+    @classmethod
+    def rate_limited(
+        cls, method: str, retry_after: int, *, count: int | None = 1, chat_id: int | None = None
+    ) -> "Fault":
+        """A 429 asking to wait ``retry_after`` seconds."""
+        description = f"Too Many Requests: retry after {retry_after}"
+        return cls(method, 429, description, retry_after, count, chat_id=chat_id)
+
+    @classmethod
+    def slow(
+        cls, method: str, seconds: float, *, count: int | None = 1, chat_id: int | None = None
+    ) -> "Fault":
+        """Delivered, but the answer comes only after ``seconds``."""
+        return cls(method, 200, "", count=count, kind="slow", delay=seconds, chat_id=chat_id)
+
+    @classmethod
+    def hang(
+        cls, method: str, seconds: float, *, count: int | None = 1, chat_id: int | None = None
+    ) -> "Fault":
+        """No answer: :class:`telegram.error.TimedOut` after ``seconds``; not delivered."""
+        return cls(method, 200, "", count=count, kind="hang", delay=seconds, chat_id=chat_id)
+
+    def applies_to(self, method: str, chat_id: int | None) -> bool:
+        """Whether this fault (not yet used up) takes a call of ``method`` to ``chat_id``."""
+        if self.method != method or (self.count is not None and self.count <= 0):
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
 
 
 class OfflineBotAPI(BaseRequest):
@@ -105,20 +193,29 @@ class OfflineBotAPI(BaseRequest):
                 data = content if isinstance(content, bytes) else content.read()
                 call.files[str(filename)] = data
         self.calls.append(call)
-        call.result = None
-        fault = self._take_fault(api_method)
-        if fault is not None:
+        call.result = None  # stays None unless delivered: the phone never sees the call
+        chat_id = _chat_id(params)
+        fault = self._take_fault(api_method, chat_id)
+        if fault is not None and fault.kind == "status":
             return fault.status, _error(fault.status, fault.description, fault.retry_after)
-        if api_method in _SENDS and int(str(params.get("chat_id", 0))) in self.blocked_chats:
+        if fault is not None and fault.kind == "bad_json":
+            return fault.status, fault.body
+        if fault is not None and fault.kind == "hang":
+            await asyncio.sleep(fault.delay)
+            raise TimedOut(f"Timed out: no answer to {api_method} in {fault.delay:g} s")
+        if api_method in _SENDS and chat_id in self.blocked_chats:
             return 403, _error(403, "Forbidden: bot was blocked by the user")
         answer = getattr(self, f"_api_{api_method}", None)
         call.result = await answer(params) if answer else True
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)  # delivered already; only the answer is late
         return 200, json.dumps({"ok": True, "result": call.result}).encode()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: int | None) -> Fault | None:
         for fault in self.faults:
-            if fault.method == method and fault.count > 0:
-                fault.count -= 1
+            if fault.applies_to(method, chat_id):
+                if fault.count is not None:
+                    fault.count -= 1
                 return fault
         return None
 
@@ -188,6 +285,14 @@ class OfflineBotAPI(BaseRequest):
         if not ready:
             await asyncio.sleep(0.05)
         return ready
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """The numeric chat a call is for (``None`` for calls without one, or a @username)."""
+    try:
+        return int(str(params["chat_id"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _error(status: int, description: str, retry_after: int | None = None) -> bytes:
