@@ -107,8 +107,9 @@ async def deliver_now(services: Services, bot: Bot, now: datetime) -> tuple[bool
     if in_quiet_hours(now, commune.timezone, reminders.quiet_start, reminders.quiet_end):
         return True, DeliveryReport()
     report = await deliver_pending(services.sessions, bot, services.commune_id, now)
-    if report.blocked:
-        # The notices to the office about members who blocked the bot go in the same run.
+    if report.blocked and report.stopped is None:
+        # The notices to the office about members who blocked the bot go in the same tick
+        # (not after a 429 or with the database gone: the next tick takes them).
         await deliver_pending(services.sessions, bot, services.commune_id, now)
     return False, report
 
