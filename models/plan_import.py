@@ -31,16 +31,46 @@ from models.textfold import fold, fold_tokens
 from models.units import UnitCatalogue
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# What the XML inside the zip may unpack to: a small file that inflates to gigabytes (a zip
-# bomb) stops here, before a parser sees it. The seed's appendix is well under 1 MB.
-MAX_UNPACKED_XML_BYTES = 40 * 1024 * 1024
-# A plan has tens of rows; a sheet "used" to row 1 048 576 by stray formatting is not read
-# that far.
-MAX_SHEET_ROWS = 5000
+# What the whole zip may unpack to, every member counted as its header declares it (media
+# too: python-docx holds every part in memory). A small file that inflates to gigabytes (a
+# zip bomb) stops here, before a parser sees it; zipfile never inflates a member past its
+# declared size, so the declared sizes bound what the parsers can get. The seed's appendix
+# is well under 1 MB.
+# 40 MB: python-docx reads a part whole (briefly twice over), so one part this size peaks
+# near 150 MB; at 60 MB it came to 180 MB, too near the 200 MB the bot allows a file.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+# Elements in all XML parts together (counted by a streaming scan before any parser runs):
+# memory follows the number of elements more than the bytes (about 130 bytes an element in
+# python-docx's tree). A Word plan of 500 tasks should stay well under 150 000.
+MAX_XML_ELEMENTS = 500_000
+# Elements in an Excel stylesheet: openpyxl makes an object of each font, fill, border
+# (about 1 kB apiece). Real workbooks have a few hundred to a few thousand.
+MAX_STYLE_ELEMENTS = 120_000
+# Parts in the zip: a document has tens (a few hundred with many pictures).
+MAX_ZIP_MEMBERS = 2000
+# Compression methods Office writes; another (bzip2, lzma) is not an Office file.
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# Rows with content in a Word file's tables (all together) or in an Excel sheet. A plan has
+# tens to a few hundred; a larger file is refused, never cut short. Empty rows (a sheet
+# "used" to row 1 048 576 by stray formatting) do not count.
+MAX_TABLE_ROWS = 2000
+# Tasks in a plan.
+MAX_PLAN_TASKS = 500
 MAX_SHEET_COLUMNS = 50
+# Merged ranges in an Excel sheet (an area row or a lead unit spanning rows make one each).
+MAX_SHEET_MERGES = 2 * MAX_TABLE_ROWS
+_MB = 1024 * 1024
+_SCAN_CHUNK = 1024 * 1024
+# A row of a Word table, as Word writes it (the defensive count in _read_docx backs it up).
+_WORD_ROW = re.compile(rb"<w:tr[\s>/]")
+_MERGE_CELL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3}\d{1,7}):([A-Za-z]{1,3}\d{1,7})\""
+)
 # Where a header row is looked for: the first rows of a Word table, of an Excel sheet.
 _HEADER_ROWS_DOCX = 5
 _HEADER_ROWS_XLSX = 30
+# The paragraphs of a Word file read for its number and title (they head the document).
+_HEADING_PARAGRAPHS = 500
 # How alike a misspelt unit and a known spelling must be for the one to be suggested.
 _SLIP = 0.85
 # Row-level problems gathered before giving up, so the office can fix them in one go.
@@ -62,10 +92,10 @@ class PlanImportError(ValueError):
     The message is Vietnamese and names the place in the file (table or sheet, row, column).
 
     Attributes:
-        reason: machine-readable: ``too_large``, ``empty_file``, ``unsupported_format``,
-            ``encrypted``, ``corrupt``, ``unreadable``, ``no_table``, ``missing_columns``,
-            ``task_before_area``, ``bad_area``, ``empty_task``, ``missing_lead``,
-            ``unknown_unit``, ``no_tasks``.
+        reason: machine-readable: ``too_large``, ``too_many_rows``, ``too_many_tasks``,
+            ``empty_file``, ``unsupported_format``, ``encrypted``, ``corrupt``,
+            ``unreadable``, ``no_table``, ``missing_columns``, ``task_before_area``,
+            ``bad_area``, ``empty_task``, ``missing_lead``, ``unknown_unit``, ``no_tasks``.
         row: the row (1-based: the sheet's row number in Excel, the row within its table in
             Word), when the problem is in a row.
         column: the column's header as the plan writes it (``"Cơ quan chủ trì"``), if any.
@@ -233,6 +263,27 @@ def check_file_size(size: int, file_name: str = "") -> None:
         )
 
 
+def _count(number: int) -> str:
+    """A count as Vietnamese writes it: 2.000."""
+    return f"{number:,}".replace(",", ".")
+
+
+def _too_many_rows(file_name: str, where: str = "") -> PlanImportError:
+    return PlanImportError(
+        "too_many_rows",
+        f"Tệp «{file_name}» có hơn {_count(MAX_TABLE_ROWS)} dòng{where}: chỉ nhận bảng đến "
+        f"{_count(MAX_TABLE_ROWS)} dòng. Hãy xóa các dòng thừa rồi gửi lại.",
+    )
+
+
+def _too_many_tasks(file_name: str) -> PlanImportError:
+    return PlanImportError(
+        "too_many_tasks",
+        f"Tệp «{file_name}» có hơn {_count(MAX_PLAN_TASKS)} nhiệm vụ: mỗi kế hoạch chỉ nhận "
+        f"đến {_count(MAX_PLAN_TASKS)} nhiệm vụ.",
+    )
+
+
 def read_plan_table_file(
     path: Path,
     catalogue: ImportCatalogue,
@@ -378,12 +429,68 @@ def _check_package(content: bytes, file_name: str, extension: str) -> None:
                 "hãy đặt lại đúng đuôi tệp.",
             )
         raise corrupt
-    unpacked = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
-    if unpacked > MAX_UNPACKED_XML_BYTES:
-        raise PlanImportError(
-            "too_large",
-            f"Tệp «{file_name}» quá lớn khi giải nén; hãy gửi tệp chỉ có bảng nhiệm vụ.",
-        )
+    too_large = PlanImportError(
+        "too_large",
+        f"Tệp «{file_name}» quá lớn khi giải nén (chỉ nhận đến {MAX_UNPACKED_BYTES // _MB} MB "
+        "khi giải nén): hãy bỏ bớt hình ảnh, hoặc gửi tệp chỉ có bảng nhiệm vụ.",
+    )
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise too_large
+    if any(member.compress_type not in _ZIP_METHODS for member in members):
+        raise corrupt
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise too_large
+    xml_parts = [m for m in members if m.filename.lower().endswith((".xml", ".rels"))]
+    _scan_xml(content, xml_parts, file_name, extension, corrupt)
+
+
+def _scan_xml(
+    content: bytes,
+    parts: list[zipfile.ZipInfo],
+    file_name: str,
+    extension: str,
+    corrupt: PlanImportError,
+) -> None:
+    """Inflate the XML parts a chunk at a time (their total is bounded above) and refuse a
+    file with more elements, or a Word file with more table rows, than is read: before any
+    parser holds them in memory. This also checks every part's CRC.
+    """
+    too_complex = PlanImportError(
+        "too_large",
+        f"Tệp «{file_name}» quá phức tạp (hơn {_count(MAX_XML_ELEMENTS)} thành phần): "
+        "hãy gửi tệp chỉ có bảng nhiệm vụ.",
+    )
+    elements = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            for part in parts:
+                is_document = extension == ".docx" and part.filename == "word/document.xml"
+                in_part, rows, tail = 0, 0, b""
+                with package.open(part) as stream:
+                    while chunk := stream.read(_SCAN_CHUNK):
+                        found = (
+                            chunk.count(b"<")
+                            - chunk.count(b"</")
+                            - chunk.count(b"<?")
+                            - chunk.count(b"<!")
+                        )
+                        in_part += found
+                        if not part.filename.startswith("xl/worksheets/"):
+                            elements += found  # a sheet is streamed: its size is not held
+                        if elements > MAX_XML_ELEMENTS:
+                            raise too_complex
+                        if part.filename == "xl/styles.xml" and in_part > MAX_STYLE_ELEMENTS:
+                            raise too_complex
+                        if is_document:
+                            # The tail is shorter than a match: none is counted twice.
+                            rows += len(_WORD_ROW.findall(tail + chunk))
+                            tail = chunk[-5:]
+                            if rows > MAX_TABLE_ROWS:
+                                raise _too_many_rows(file_name, " trong các bảng")
+    except PlanImportError:
+        raise
+    except Exception as exc:  # a damaged stream: zlib.error, BadZipFile (CRC), EOFError
+        raise corrupt from exc
 
 
 def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
@@ -393,9 +500,13 @@ def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
     try:
         document = docx.Document(io.BytesIO(content))
         grids: list[_Grid] = []
+        total = 0
         for index, table in enumerate(document.tables, start=1):
             rows = []
             for number, row in enumerate(table.rows, start=1):
+                total += 1
+                if total > MAX_TABLE_ROWS:
+                    raise _too_many_rows(file_name, " trong các bảng")
                 texts = [""] * row.grid_cols_before
                 previous = None
                 for cell in row.cells:
@@ -405,14 +516,31 @@ def _read_docx(content: bytes, file_name: str) -> tuple[list[_Grid], list[str]]:
                     previous = cell
                 rows.append(_Row(number, tuple(texts)))
             grids.append(_Grid(tuple(rows), table=index))
-        lines = [_clean(paragraph.text) for paragraph in document.paragraphs]
+        lines = _heading_lines(document)
     except PlanImportError:
         raise
     except Exception as exc:  # a damaged part can fail anywhere in python-docx or lxml
         raise PlanImportError(
             "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp Word (.docx)."
         ) from exc
-    return grids, [line for line in lines if line]
+    return grids, lines
+
+
+def _heading_lines(document: Any) -> list[str]:
+    """The text of the document's first paragraphs, where its number and title are (not
+    every paragraph: a proxy object each would cost more memory than the document).
+    """
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for seen, element in enumerate(document.element.body.iterchildren(qn("w:p"))):
+        if seen >= _HEADING_PARAGRAPHS:
+            break
+        text = _clean(Paragraph(element, document).text)
+        if text:
+            lines.append(text)
+    return lines
 
 
 def _read_xlsx(
@@ -420,59 +548,138 @@ def _read_xlsx(
 ) -> tuple[tuple[AreaSpec, ...], list[str]]:
     import openpyxl  # type: ignore[import-untyped, unused-ignore]  # slow: load when used
 
+    corrupt = PlanImportError(
+        "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp Excel (.xlsx)."
+    )
     try:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (data validation, styles): harmless here.
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
-        sheets = [(sheet.title, _sheet_grid(sheet)) for sheet in workbook.worksheets]
-        workbook.close()
+            # Read-only: rows are streamed from the XML, never held as cells, so a sheet
+            # too long is found by counting, and stray formatting costs nothing.
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # a damaged part can fail anywhere in openpyxl or its XML parser
-        raise PlanImportError(
-            "corrupt", f"Tệp «{file_name}» bị hỏng hoặc không phải tệp Excel (.xlsx)."
-        ) from exc
-    named = [grid for title, grid in sheets if fold(title) == "ke hoach"]
-    candidates = named or [grid for _title, grid in sheets]
-    if not any(grid.rows for grid in candidates):
-        raise PlanImportError("no_table", f"Tệp «{file_name}» không có trang tính nào có dữ liệu.")
+        raise corrupt from exc
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            return _read_sheets(workbook, package, file_name, catalogue)
+    except PlanImportError:
+        raise
+    except Exception as exc:
+        raise corrupt from exc
+    finally:
+        workbook.close()
+
+
+def _read_sheets(
+    workbook: Any, package: zipfile.ZipFile, file_name: str, catalogue: ImportCatalogue
+) -> tuple[tuple[AreaSpec, ...], list[str]]:
+    """The sheet named "Kế hoạch" if there is one, else the first sheet whose header
+    matches; sheets are read one at a time, and no further than needed.
+    """
+    sheets = list(workbook.worksheets)
+    named = [sheet for sheet in sheets if fold(sheet.title) == "ke hoach"]
     if named:
-        return _read_grids(named, [], catalogue, file_name)
-    for grid in candidates:
-        if _find_header(grid, _HEADER_ROWS_XLSX)[0] is not None:
+        grids = [_sheet_grid(sheet, package, file_name) for sheet in named]
+        if not any(grid.rows for grid in grids):
+            raise _no_sheet(file_name)
+        return _read_grids(grids, [], catalogue, file_name)
+    grids = []
+    for sheet in sheets:
+        grid = _sheet_grid(sheet, package, file_name)
+        if grid.rows and _find_header(grid, _HEADER_ROWS_XLSX)[0] is not None:
             return _read_grids([grid], [], catalogue, file_name)
+        grids.append(grid)
+    if not any(grid.rows for grid in grids):
+        raise _no_sheet(file_name)
     # No sheet matches: read them all, so that the error names the nearest miss.
-    return _read_grids(candidates, [], catalogue, file_name)
+    return _read_grids(grids, [], catalogue, file_name)
 
 
-def _sheet_grid(sheet: Any) -> _Grid:
-    last_row = min(sheet.max_row, MAX_SHEET_ROWS)
-    last_column = min(sheet.max_column, MAX_SHEET_COLUMNS)
-    origins: dict[tuple[int, int], tuple[int, int]] = {}
-    for merged in sheet.merged_cells.ranges:
-        for row in range(merged.min_row, min(merged.max_row, last_row) + 1):
-            for column in range(merged.min_col, min(merged.max_col, last_column) + 1):
-                origins[(row, column)] = (merged.min_row, merged.min_col)
-    values: dict[tuple[int, int], str] = {}
-    rows = []
-    for row_number, row in enumerate(
-        sheet.iter_rows(max_row=last_row, max_col=last_column, values_only=True), start=1
-    ):
-        for column, value in enumerate(row, start=1):
-            values[(row_number, column)] = _cell_text(value)
-    for row_number in range(1, last_row + 1):
-        texts = []
-        for column in range(1, last_column + 1):
-            origin = origins.get((row_number, column), (row_number, column))
-            if origin[1] != column:
-                texts.append("")  # a merge continued from the left: its text is in its first cell
-            else:
-                texts.append(values.get(origin, ""))  # a merge from above repeats its text
+def _no_sheet(file_name: str) -> PlanImportError:
+    return PlanImportError("no_table", f"Tệp «{file_name}» không có trang tính nào có dữ liệu.")
+
+
+def _sheet_grid(sheet: Any, package: zipfile.ZipFile, file_name: str) -> _Grid:
+    """The rows with content of a read-only sheet, merged cells applied as Excel shows
+    them. Refuses a sheet with more than :data:`MAX_TABLE_ROWS` rows with content, reading
+    no further than the row after the limit.
+    """
+    where = f" (trang tính «{sheet.title}»)"
+    sheet.reset_dimensions()  # the stored dimension may be wrong: read the rows there are
+    values: dict[int, list[str]] = {}
+    rows = sheet.iter_rows(max_col=MAX_SHEET_COLUMNS, values_only=True)
+    for number, row in enumerate(rows, start=1):
+        if row.count(None) == len(row):
+            continue  # an empty row, or one only formatted
+        texts = [_cell_text(value) for value in row]
+        if any(texts):
+            values[number] = texts
+            if len(values) > MAX_TABLE_ROWS:
+                raise _too_many_rows(file_name, where)
+    for min_col, min_row, max_col, max_row in _merged_ranges(sheet, package, file_name):
+        if min_col > MAX_SHEET_COLUMNS:
+            continue
+        max_col = min(max_col, MAX_SHEET_COLUMNS)
+        origin = values.get(min_row, [])
+        text = origin[min_col - 1] if min_col <= len(origin) else ""
+        # A merge continued from the left: its text is in its first cell.
+        for number in [n for n in values if min_row <= n <= max_row] if max_col > min_col else []:
+            for column in range(min_col + 1, max_col + 1):
+                if column <= len(values[number]):
+                    values[number][column - 1] = ""
+        if not text:
+            continue
+        if max_row - min_row >= MAX_TABLE_ROWS:
+            raise _too_many_rows(file_name, where)  # each row it spans has the text
+        # A merge from above repeats its text in each row it spans.
+        for number in range(min_row + 1, max_row + 1):
+            spanned = values.get(number)
+            if spanned is None:
+                spanned = values[number] = [""] * MAX_SHEET_COLUMNS
+                if len(values) > MAX_TABLE_ROWS:
+                    raise _too_many_rows(file_name, where)
+            spanned[min_col - 1] = text
+    grid_rows = []
+    for number in sorted(values):
+        texts = values[number]
         while texts and not texts[-1]:
             texts.pop()
-        rows.append(_Row(row_number, tuple(texts)))
-    while rows and not rows[-1].texts:
-        rows.pop()
-    return _Grid(tuple(rows), sheet=sheet.title)
+        if texts:
+            grid_rows.append(_Row(number, tuple(texts)))
+    return _Grid(tuple(grid_rows), sheet=sheet.title)
+
+
+def _merged_ranges(
+    sheet: Any, package: zipfile.ZipFile, file_name: str
+) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges as (min_col, min_row, max_col, max_row), found by scanning
+    its XML a chunk at a time (openpyxl's read-only mode does not read them).
+    """
+    from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped, unused-ignore]
+
+    path = getattr(sheet, "_worksheet_path", None)
+    if not path:
+        return []
+    merges: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with package.open(path.lstrip("/")) as stream:
+        while chunk := stream.read(_SCAN_CHUNK):
+            text = tail + chunk
+            last = 0
+            for match in _MERGE_CELL.finditer(text):
+                ref = f"{match.group(1).decode()}:{match.group(2).decode()}"
+                merges.append(range_boundaries(ref.upper()))
+                last = match.end()
+                if len(merges) > MAX_SHEET_MERGES:
+                    raise PlanImportError(
+                        "too_large",
+                        f"Tệp «{file_name}» có quá nhiều ô gộp (trang tính «{sheet.title}»): "
+                        "hãy gửi tệp chỉ có bảng nhiệm vụ.",
+                    )
+            # Keep what may be the start of a tag cut by the chunk's end, not a match again.
+            tail = text[max(last, len(text) - 200) :]
+    return merges
 
 
 def _cell_text(value: object) -> str:
@@ -512,7 +719,8 @@ def _find_header(grid: _Grid, within: int) -> tuple[dict[str, int] | None, _Row 
     """
     best_row: _Row | None = None
     best = 0
-    for row in grid.rows[:within]:
+    # The first ``within`` rows of the sheet or table (an Excel grid leaves out empty rows).
+    for row in (row for row in grid.rows[:within] if row.number <= within):
         columns = _header_columns(row)
         if len(columns) == len(COLUMN_LABELS):
             return columns, row, len(columns)
@@ -528,6 +736,7 @@ class _Reader:
     catalogue: ImportCatalogue
     areas: list[tuple[int, str, list[TaskSpec]]]
     problems: list[PlanImportError]
+    file_name: str = ""
 
     def give_up(self) -> PlanImportError:
         """The first problem, its message listing the others."""
@@ -578,7 +787,7 @@ def _read_grids(
 
     Returns the areas, and the text before the table (where the number and title are).
     """
-    reader = _Reader(catalogue, [], [])
+    reader = _Reader(catalogue, [], [], file_name)
     columns: dict[str, int] | None = None
     width = 0
     nearest: tuple[int, _Grid, _Row] | None = None
@@ -663,6 +872,8 @@ def _read_row(reader: _Reader, grid: _Grid, row: _Row, columns: dict[str, int]) 
         reader.problems.append(_problem("task_before_area", text, grid, row, _TT))
         raise reader.give_up()
     number, _name, tasks = reader.areas[-1]
+    if sum(len(area[2]) for area in reader.areas) >= MAX_PLAN_TASKS:
+        raise _too_many_tasks(reader.file_name)
     position = len(tasks) + 1
     problems = _task_problems(reader, grid, row, values, f"{number}.{position}")
     if problems:

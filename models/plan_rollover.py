@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import SYSTEM, Actor, record_change
+from models.clock import utc_now
 from models.errors import DomainError
 from models.plans import plan_areas, plan_for_year, plan_tasks
 from models.reports import latest_reports
@@ -81,6 +83,8 @@ async def rollover(
     from_year: int,
     to_year: int,
     as_of: datetime | None = None,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
 ) -> RolloverResult:
     """Start the plan of ``to_year`` from the plan of ``from_year``.
 
@@ -99,6 +103,8 @@ async def rollover(
         to_year: the year of the new plan.
         as_of: count only the reports made before this moment (UTC), e.g. the end of
             ``from_year``; by default every report counts, as /tonghop shows the old plan now.
+        actor: who starts the plan (the command line, the office), for the audit log.
+        now: when (UTC; default: now), for the audit log.
 
     Raises:
         DomainError: ``bad_year`` (``to_year`` is not after ``from_year``), ``no_plan`` (no
@@ -202,7 +208,7 @@ async def rollover(
             )
             (ongoing if is_ongoing else carried).append(item)
     await session.flush()
-    return RolloverResult(
+    result = RolloverResult(
         plan=plan,
         from_year=from_year,
         to_year=to_year,
@@ -211,6 +217,25 @@ async def rollover(
         done=tuple(done),
         areas=len(areas),
     )
+    await record_change(
+        session, actor=actor, action="plan.rollover", object_type="plan", object_id=plan.id,
+        at=now or utc_now(), commune_id=commune.id, after=_rollover_trace(result, source),
+    )  # fmt: skip
+    return result
+
+
+def _rollover_trace(result: RolloverResult, source: Plan) -> dict[str, object]:
+    """What the audit log keeps of a rollover: where from, and each task's old and new code."""
+    return {
+        "from_plan_id": source.id,
+        "from_year": result.from_year,
+        "to_year": result.to_year,
+        "areas": result.areas,
+        "tasks": result.tasks,
+        "ongoing": [[item.old_code, item.new_code] for item in result.ongoing],
+        "carried": [[item.old_code, item.new_code] for item in result.carried],
+        "done": list(result.done),
+    }
 
 
 def _same_day_in(day: date, year: int) -> date:

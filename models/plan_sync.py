@@ -1,13 +1,20 @@
 """Bringing the plan in the database in line with a plan read from a file: what would change
 (a dry run), then the change, in the caller's transaction, without losing a report.
+
+An import that writes leaves a trace in the same transaction: the text of every task it
+changes or removes is kept as a :class:`~models.tables.TaskVersion`, and the audit log gets
+an entry for each task created, changed or removed, and one for the import.
 """
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import SYSTEM, Actor, record_change
+from models.clock import utc_now
 from models.plan_data import PlanSpec, TaskSpec
 from models.plan_loader import load_plan
 from models.plans import plan_areas, plan_for_year, plan_tasks
@@ -21,6 +28,7 @@ from models.tables import (
     Task,
     TaskRole,
     TaskUnit,
+    TaskVersion,
     Unit,
     UnitKind,
 )
@@ -28,6 +36,15 @@ from models.textfold import fold
 
 # The fields of a task that an import can change, as :class:`TaskChange` names them.
 TASK_FIELDS = ("text", "result", "lead", "coordinating", "timeframe", "hamlets")
+# What each of them is in the audit's before/after.
+_AUDITED: dict[str, tuple[str, ...]] = {
+    "text": ("text",),
+    "result": ("result",),
+    "lead": ("lead_text", "lead_units"),
+    "coordinating": ("coordinating_text", "coordinating_units"),
+    "timeframe": ("timeframe", "timeframe_text"),
+    "hamlets": ("involves_hamlets",),
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +130,14 @@ class ImportChanges:
 
 
 async def import_plan(
-    session: AsyncSession, commune: Commune, spec: PlanSpec, *, year: int, dry_run: bool
+    session: AsyncSession,
+    commune: Commune,
+    spec: PlanSpec,
+    *,
+    year: int,
+    dry_run: bool,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
 ) -> ImportChanges:
     """Import ``spec`` as the commune's plan for ``year``.
 
@@ -129,6 +153,8 @@ async def import_plan(
         spec: the plan read from the file (:func:`read_plan_table`).
         year: the year it is the plan for.
         dry_run: only say what would change; write nothing.
+        actor: who imports (the office member in chat, the command line), for the audit.
+        now: when (UTC; default: now), for the audit and the kept task versions.
 
     Returns:
         What changed (or would change).
@@ -157,9 +183,153 @@ async def import_plan(
         changes = await _compare(session, plan, spec, units, dry_run, units_created)
     if dry_run:
         return changes
+    trail = _Trail(actor, now or utc_now(), commune.id)
+    await _keep_changed(session, changes, units, spec, trail)
     result = await load_plan(session, commune, spec, year=year)
-    await _remove(session, result.plan, changes)
-    return replace(changes, plan_id=result.plan.id)
+    await _remove(session, result.plan, changes, units, trail)
+    await _record_created(session, result.plan, changes, spec, trail)
+    changes = replace(changes, plan_id=result.plan.id)
+    await record_change(
+        session, actor=actor, action="plan.import", object_type="plan",
+        object_id=result.plan.id, at=trail.now, commune_id=commune.id,
+        after=_import_counts(changes),
+    )  # fmt: skip
+    return changes
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """Who imports and when: what the task versions and the audit entries record."""
+
+    actor: Actor
+    now: datetime
+    commune_id: int
+
+
+async def _unit_names(
+    session: AsyncSession, task_ids: list[int], units: dict[int | None, Unit]
+) -> dict[int, dict[str, list[str]]]:
+    names: dict[int, dict[str, list[str]]] = {}
+    if not task_ids:
+        return names
+    statement = select(TaskUnit).where(col(TaskUnit.task_id).in_(task_ids))
+    for link in await session.exec(statement.order_by(col(TaskUnit.id))):
+        if link.unit_id in units:
+            roles = names.setdefault(link.task_id, {})
+            roles.setdefault(link.role, []).append(units[link.unit_id].name)
+    return names
+
+
+def _task_state(task: Task, names: dict[str, list[str]]) -> dict[str, Any]:
+    """A task as the audit records it (its units by name)."""
+    return {
+        "code": task.code,
+        "text": task.text,
+        "result": task.result,
+        "lead_text": task.lead_text,
+        "lead_units": sorted(names.get(TaskRole.LEAD, [])),
+        "coordinating_text": task.coordinating_text,
+        "coordinating_units": sorted(names.get(TaskRole.COORDINATING, [])),
+        "timeframe": str(task.timeframe),
+        "timeframe_text": task.timeframe_text,
+        "involves_hamlets": task.involves_hamlets,
+    }
+
+
+def _spec_state(spec: TaskSpec) -> dict[str, Any]:
+    """A task of the file as the audit records it."""
+    return {
+        "code": spec.code,
+        "text": spec.text,
+        "result": spec.result,
+        "lead_text": spec.lead_text,
+        "lead_units": sorted(spec.lead_units),
+        "coordinating_text": spec.coordinating_text,
+        "coordinating_units": sorted(spec.coordinating_units),
+        "timeframe": spec.timeframe.value,
+        "timeframe_text": spec.timeframe_text,
+        "involves_hamlets": spec.involves_hamlets,
+    }
+
+
+def _version(task: Task, trail: _Trail, reason: str) -> TaskVersion:
+    """The task as it stands, kept before an import overwrites or removes it."""
+    assert task.id is not None
+    return TaskVersion(
+        commune_id=task.commune_id,
+        task_id=task.id,
+        plan_id=task.plan_id,
+        code=task.code,
+        text=task.text,
+        result=task.result,
+        lead_text=task.lead_text,
+        coordinating_text=task.coordinating_text,
+        timeframe=str(task.timeframe),
+        timeframe_text=task.timeframe_text,
+        replaced_at=trail.now,
+        reason=reason,
+    )
+
+
+async def _keep_changed(
+    session: AsyncSession,
+    changes: ImportChanges,
+    units: dict[int | None, Unit],
+    spec: PlanSpec,
+    trail: _Trail,
+) -> None:
+    """Before the tasks the file changes are overwritten: keep each as a version, and
+    record the change (the fields changed, before and after).
+    """
+    if not changes.updated:
+        return
+    specs = {task.code: task for task in spec.tasks}
+    names = await _unit_names(session, [change.task_id for change in changes.updated], units)
+    for change in changes.updated:
+        task = await session.get(Task, change.task_id)
+        assert task is not None
+        session.add(_version(task, trail, "changed"))
+        keys = [key for field in change.fields for key in _AUDITED[field]]
+        before = _task_state(task, names.get(change.task_id, {}))
+        after = _spec_state(specs[change.code])
+        await record_change(
+            session, actor=trail.actor, action="task.change", object_type="task",
+            object_id=change.task_id, at=trail.now, commune_id=trail.commune_id,
+            before={"code": change.code, **{key: before[key] for key in keys}},
+            after={"code": change.code, **{key: after[key] for key in keys}},
+        )  # fmt: skip
+
+
+async def _record_created(
+    session: AsyncSession, plan: Plan, changes: ImportChanges, spec: PlanSpec, trail: _Trail
+) -> None:
+    if not changes.created:
+        return
+    specs = {task.code: task for task in spec.tasks}
+    created = set(changes.created)
+    for task in await plan_tasks(session, plan):
+        if task.code in created:
+            await record_change(
+                session, actor=trail.actor, action="task.create", object_type="task",
+                object_id=task.id, at=trail.now, commune_id=trail.commune_id,
+                after=_spec_state(specs[task.code]),
+            )  # fmt: skip
+
+
+def _import_counts(changes: ImportChanges) -> dict[str, Any]:
+    return {
+        "year": changes.year,
+        "plan_created": changes.plan_created,
+        "created": len(changes.created),
+        "updated": len(changes.updated),
+        "unchanged": len(changes.unchanged),
+        "removed": len(changes.removed),
+        "kept": len(changes.kept),
+        "areas_created": list(changes.areas_created),
+        "areas_renamed": list(changes.areas_renamed),
+        "areas_removed": list(changes.areas_removed),
+        "units_created": list(changes.units_created),
+    }
 
 
 async def _compare(
@@ -255,10 +425,29 @@ def _changed_fields(
     return tuple(name for name in TASK_FIELDS if differs[name])
 
 
-async def _remove(session: AsyncSession, plan: Plan, changes: ImportChanges) -> None:
-    """Delete the tasks the file dropped (none has a report) and the areas left empty."""
+async def _remove(
+    session: AsyncSession,
+    plan: Plan,
+    changes: ImportChanges,
+    units: dict[int | None, Unit],
+    trail: _Trail,
+) -> None:
+    """Delete the tasks the file dropped (none has a report) and the areas left empty;
+    each task is kept as a version first, and its removal recorded.
+    """
     ids = [task.task_id for task in changes.removed]
     if ids:
+        names = await _unit_names(session, ids, units)
+        for task_id in ids:
+            task = await session.get(Task, task_id)
+            if task is None:
+                continue
+            session.add(_version(task, trail, "removed"))
+            await record_change(
+                session, actor=trail.actor, action="task.remove", object_type="task",
+                object_id=task_id, at=trail.now, commune_id=trail.commune_id,
+                before=_task_state(task, names.get(task_id, {})),
+            )  # fmt: skip
         await session.exec(delete(TaskUnit).where(col(TaskUnit.task_id).in_(ids)))
         # A reminder already sent stays on record (it keeps a double send impossible).
         await session.exec(
