@@ -2,16 +2,21 @@
 
 import argparse
 import asyncio
+import json
 import logging
+import os
 import sys
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from bot.offline import OFFLINE_BOT_USERNAME
 from bot.settings import Settings, SettingsError, load_settings
 from handlers.invites import invite_link
+from models.audit import CLI, list_entries, verify_chain
+from models.backup import BackupError, backup, restore
 from models.clock import format_date, local, utc_now
 from models.db import create_engine, migrate, session_factory, transaction
 from models.errors import DomainError
@@ -23,7 +28,8 @@ from models.plan_loader import ensure_commune, load_plan
 from models.plan_rollover import describe_rollover, rollover
 from models.plan_sync import describe_changes, import_plan
 from models.plans import current_plan, plan_for_year
-from models.tables import Commune
+from models.tables import AuditEntry, Commune, Member
+from models.textfold import fold
 
 log = logging.getLogger("hamlet_bot")
 
@@ -55,11 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--period", help="a quarter such as 2026Q4 (default: the whole year)")
     export.add_argument("--year", type=int, help="the plan's year (default: this year's)")
     export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    backup = commands.add_parser("backup", help="copy the database to a file (bot may run)")
+    backup.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    restore = commands.add_parser("restore", help="put a backup in place (stop the bot first)")
+    restore.add_argument("file", type=Path)
+    audit = commands.add_parser("audit", help="check or list the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    audit_show = audit_commands.add_parser("show", help="list entries, oldest first")
+    audit_show.add_argument("--since", help="from this day (YYYY-MM-DD, commune time)")
+    audit_show.add_argument("--member", help="only what this member did (diacritics optional)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hamlet-bot`` console script."""
+    # Whatever this process creates (the database, evidence, exports, backups) is readable
+    # by its own user only: files 0600, directories 0700.
+    os.umask(0o077)
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -75,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = args.command or "run"
     try:
+        if command == "backup":
+            return asyncio.run(_backup(settings, args.output))
+        if command == "restore":
+            return _restore(settings, args.file)
         migrate(settings.database_url)
+        if command == "audit" and args.audit_command == "verify":
+            return asyncio.run(_audit_verify(settings))
+        if command == "audit":
+            return asyncio.run(_audit_show(settings, args.since, args.member))
         if command == "init":
             return asyncio.run(_init(settings, args.year))
         if command == "invite":
@@ -168,6 +195,7 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
                 unit_text=unit,
                 now=utc_now(),
                 ttl=timedelta(days=settings.invite_days),
+                actor=CLI,
             )
     except DomainError as error:
         print(f"hamlet-bot: {_cli_error(error)}", file=sys.stderr)
@@ -179,10 +207,20 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
     )
     where = f", {issued.unit.name}" if issued.unit else ""
     expires = format_date(local(issued.expires_at, settings.commune.timezone).date())
-    again = " (already a member: a fresh invite)" if issued.existing else ""
+    again = (
+        " (already a member: a fresh invite; earlier codes no longer work)"
+        if issued.existing
+        else ""
+    )
     print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where}){again}")
     print(f"Invite link (one use, expires {expires}): {invite_link(username, issued.code)}")
     print(f"Code: {issued.code}")
+    if issued.linked:
+        print(
+            "Note: this member is linked to a Telegram account already. If another account "
+            "uses this code, the office is asked in chat to confirm (/xacnhan or /tuchoi) "
+            "before the member moves."
+        )
     return 0
 
 
@@ -196,12 +234,12 @@ def _cli_error(error: DomainError) -> str:
         "hamlet_required": "a hamlet head needs --unit naming a hamlet (e.g. 'Ấp 3')",
         "hamlet_not_allowed": "only a hamlet head belongs to a hamlet",
         "bad_name": "--name must be 1 to 80 characters",
-        "member_linked": f"{error.detail} is a member already and has linked Telegram",
     }
     return messages.get(error.reason, str(error))
 
 
 async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run: bool) -> int:
+
     year = year or local(utc_now(), settings.commune.timezone).year
     catalogue = catalogue_for(read_plan_file(settings.plan_file))
     try:
@@ -215,7 +253,9 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
     try:
         async with transaction(session_factory(engine)) as session:
             commune = await _commune(settings, session)
-            changes = await import_plan(session, commune, spec, year=year, dry_run=dry_run)
+            changes = await import_plan(
+                session, commune, spec, year=year, dry_run=dry_run, actor=CLI, now=utc_now()
+            )
     finally:
         await engine.dispose()
     for line in describe_changes(changes):
@@ -224,11 +264,14 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
 
 
 async def _plan_rollover(settings: Settings, from_year: int, to_year: int) -> int:
+
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
             commune = await _commune(settings, session)
-            result = await rollover(session, commune, from_year=from_year, to_year=to_year)
+            result = await rollover(
+                session, commune, from_year=from_year, to_year=to_year, actor=CLI, now=utc_now()
+            )
     except DomainError as error:
         reasons = {
             "bad_year": f"{to_year} must come after {from_year}",
@@ -294,6 +337,168 @@ async def _members(settings: Settings) -> int:
         where = f", {unit.name}" if unit else ""
         print(f"#{member.id} {member.name} — {member.role}{where} — {linked}")
     return 0
+
+
+async def _backup(settings: Settings, output: Path) -> int:
+    try:
+        size = await backup(settings.database_url, output)
+    except BackupError as error:
+        print(f"hamlet-bot: backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up the database to {output} ({size:,} bytes).")
+    return 0
+
+
+def _restore(settings: Settings, source: Path) -> int:
+    try:
+        restored = asyncio.run(restore(settings.database_url, source))
+    except BackupError as error:
+        print(f"hamlet-bot: restore failed: {error}", file=sys.stderr)
+        return 1
+    try:
+        migrate(settings.database_url)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        print(
+            f"hamlet-bot: restored {source}, but the schema could not be brought up to date: "
+            f"{reason}",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"Restored {source} into {restored.target} (schema {restored.revision}, now up to date)."
+    )
+    return 0
+
+
+async def _audit_verify(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            check = await verify_chain(session)
+    finally:
+        await engine.dispose()
+    problem = check.problem
+    if problem is None:
+        print(f"Audit log: {check.entries:,} entries, OK.")
+        return 0
+    if problem.kind == "edited":
+        what = f"entry #{problem.seq} was edited ({problem.detail})"
+    elif problem.kind == "inserted":
+        what = f"entry #{problem.seq} was inserted"
+    elif "…" in problem.detail:
+        what = f"entries #{problem.detail.replace('…', '…#')} were deleted"
+    else:
+        what = f"an entry was deleted at #{problem.seq}"
+    checked = f"{check.entries:,} entr{'y' if check.entries == 1 else 'ies'}"
+    print(f"Audit log BROKEN: {what} (checked {checked}).")
+    return 1
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+async def _audit_show(settings: Settings, since_text: str | None, member_name: str | None) -> int:
+    zone = settings.commune.timezone
+    since: datetime | None = None
+    if since_text is not None:
+        day = _parse_day(since_text)
+        if day is None:
+            print(
+                f"hamlet-bot: --since must be a day like 2026-11-27, got {since_text!r}",
+                file=sys.stderr,
+            )
+            return 2
+        since = datetime.combine(day, datetime.min.time(), ZoneInfo(zone))
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            member_id = None
+            if member_name is not None:
+                found = await _member_named(session, settings, member_name)
+                if isinstance(found, str):
+                    print(f"hamlet-bot: {found}", file=sys.stderr)
+                    return 2
+                member_id = found.id
+            entries = await list_entries(session, since=since, member_id=member_id, limit=1000)
+    finally:
+        await engine.dispose()
+    if not entries:
+        print("No audit entries.")
+    for entry in entries:
+        print(_audit_line(entry, zone))
+    if len(entries) == 1000:
+        print("(the first 1,000 entries only: narrow with --since or --member)")
+    return 0
+
+
+async def _member_named(session: object, settings: Settings, name: str) -> Member | str:
+    """The member of the commune whose name folds to ``name`` (or contains it), or why
+    there is none.
+    """
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    wanted = fold(name)
+    commune = (
+        await session.exec(select(Commune).where(Commune.name == settings.commune.name))
+    ).first()
+    members = (
+        list(await session.exec(select(Member).where(Member.commune_id == commune.id)))
+        if commune and wanted
+        else []
+    )
+    exact = [m for m in members if fold(m.name) == wanted]
+    matches = exact or [m for m in members if f" {wanted} " in f" {fold(m.name)} "]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return f"no member named {name!r}"
+    names = ", ".join(f"{m.name} (#{m.id})" for m in matches[:5])
+    return f"{name!r} names {len(matches)} members: {names}; give the full name"
+
+
+def _audit_line(entry: AuditEntry, timezone: str) -> str:
+    here = local(entry.at, timezone)
+    when = f"{format_date(here.date())} {here.hour:02d}:{here.minute:02d}"
+    who = entry.actor_name or entry.actor
+    return (
+        f"#{entry.seq} {when}  {who}  {entry.action}  {entry.object_type} #{entry.object_id}"
+        f"  {_change(entry.before, entry.after)}"
+    ).rstrip()
+
+
+def _change(before: str | None, after: str | None, width: int = 100) -> str:
+    """The fields that changed, ``field: before→after``, cut to ``width`` characters."""
+    old, new = _fields(before), _fields(after)
+    parts = [
+        f"{key}: {_value(old.get(key))}→{_value(new.get(key))}"
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]
+    text = "; ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _fields(stored: str | None) -> dict[str, object]:
+    if not stored:
+        return {}
+    try:
+        values = json.loads(stored)
+    except ValueError:
+        return {"?": stored}
+    return values if isinstance(values, dict) else {"?": values}
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "–"
+    text = str(value)
+    return text if len(text) <= 30 else text[:29] + "…"
 
 
 if __name__ == "__main__":

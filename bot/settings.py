@@ -61,6 +61,15 @@ class CommuneSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """The daily backup: off while ``dir`` is unset."""
+
+    dir: Path | None = None
+    keep: int = 7
+    at: time = time(2, 0)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, checked."""
 
@@ -71,6 +80,7 @@ class Settings:
     evidence_dir: Path = Path("data/evidence")
     invite_days: int = 7
     reminders: RemindersSettings = field(default_factory=RemindersSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +101,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         chosen = DEFAULT_CONFIG
     raw: dict[str, Any] = {}
     if chosen is not None:
+        if os.name == "posix" and chosen.stat().st_mode & 0o002:
+            # Anyone could point the bot at another database or token.
+            raise SettingsError(f"{chosen} is writable by anyone: chmod 600 {chosen}")
         try:
             raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -157,6 +170,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         raise SettingsError("[invites] valid_days must be a whole number of days from 1 to 90")
     evidence = _text(_section(raw, "storage"), "evidence_dir", "[storage] evidence_dir")
     reminders = _reminders(_section(raw, "reminders"))
+    backup = _backup(_section(raw, "backup"))
     return Settings(
         telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
         database_url=url,
@@ -165,27 +179,48 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         evidence_dir=Path(evidence or "data/evidence"),
         invite_days=invite_days,
         reminders=reminders,
+        backup=backup,
     )
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _clock_time(section: Mapping[str, Any], key: str, default: time) -> time:
+def _clock_time(
+    section: Mapping[str, Any], key: str, default: time, where: str = "[reminders]"
+) -> time:
     value = section.get(key)
     if value is None:
         return default
     match = re.match(r"^(\d{1,2}):(\d{2})$", str(value).strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise SettingsError(f'[reminders] {key} must be a time like "08:00", got {value!r}')
+        raise SettingsError(f'{where} {key} must be a time like "08:00", got {value!r}')
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _whole(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+def _whole(
+    section: Mapping[str, Any],
+    key: str,
+    default: int,
+    low: int,
+    high: int,
+    where: str = "[reminders]",
+) -> int:
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise SettingsError(f"[reminders] {key} must be a whole number from {low} to {high}")
+        raise SettingsError(f"{where} {key} must be a whole number from {low} to {high}")
     return value
+
+
+def _backup(section: Mapping[str, Any]) -> BackupSettings:
+    directory = _text(section, "dir", "[backup] dir")
+    if directory is not None and Path(directory).exists() and not Path(directory).is_dir():
+        raise SettingsError(f"[backup] dir is not a directory: {directory}")
+    return BackupSettings(
+        dir=Path(directory) if directory else None,
+        keep=_whole(section, "keep", BackupSettings.keep, 1, 365, "[backup]"),
+        at=_clock_time(section, "at", BackupSettings.at, "[backup]"),
+    )
 
 
 def _reminders(section: Mapping[str, Any]) -> RemindersSettings:

@@ -1,5 +1,7 @@
 """The database: engine, sessions and schema migrations (Alembic)."""
 
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -8,12 +10,18 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# The database, its -wal and -shm files, backups: readable by the bot's own user only.
+OWNER_ONLY = 0o600
+OWNER_ONLY_DIR = 0o700
+
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,6 +41,14 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # The driver's own transaction handling begins a transaction only at the first
+        # INSERT/UPDATE/DELETE: a SAVEPOINT before that is a transaction of its own, whose
+        # release commits it early (a report without its audit entry). Begin ourselves.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -60,13 +76,44 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the schema at ``url`` up to date. Synchronous: call it outside an event loop
     (or in a thread), since Alembic's async env runs a loop of its own.
+
+    An SQLite file is created owner-only (0600, in a 0700 directory if it makes one), and an
+    existing one, with its -wal and -shm files, is made owner-only.
     """
-    if is_sqlite(url):
-        _make_sqlite_parent_dir(url)
+    path = sqlite_path(url)
+    if path is not None:
+        _create_sqlite_file(path)
     command.upgrade(alembic_config(url), "head")
+    if path is not None:
+        restrict_sqlite_files(path)
 
 
-def _make_sqlite_parent_dir(url: str) -> None:
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def sqlite_path(url: str) -> Path | None:
+    """The file an SQLite ``url`` names (None for PostgreSQL or an in-memory database)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_sqlite_file(path: Path) -> None:
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=OWNER_ONLY_DIR)
+    if not path.exists():
+        # An empty file is an empty SQLite database; made here, it is owner-only from the
+        # start (SQLite would create it with the umask's mode).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY))
+
+
+def restrict_sqlite_files(path: Path) -> None:
+    """Make an SQLite database and its -wal and -shm files owner-only (SQLite gives the
+    files it creates later the database file's mode).
+    """
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if name.exists() and name.stat().st_mode & 0o777 != OWNER_ONLY:
+                name.chmod(OWNER_ONLY)
+        except PermissionError as error:
+            log.warning("cannot make %s owner-only: %s", name, error)
