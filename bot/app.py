@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlmodel import select
 from telegram import BotCommandScopeDefault
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.ratelimit import REPLY_MAX_WAIT, ReplyFirstRateLimiter
 from bot.services import Services, services_of
 from bot.settings import Settings
 from handlers import register_handlers
@@ -70,18 +71,21 @@ def build_application(
     return application
 
 
-def _rate_limiter(settings: Settings) -> AIORateLimiter:
+def _rate_limiter(settings: Settings) -> ReplyFirstRateLimiter:
     """Pace every message evenly under Telegram's per-bot limit (about 30/s).
 
     A leaky bucket of ``burst`` messages refilled at ``rate`` lets at most ``burst + rate``
     messages through in any one second; PTB's default (a bucket of 30 refilled at 30/s)
     lets up to 60 through, which Telegram answers with 429. Two messages of burst absorb
     the event loop's wake-up delays, so the rate is kept. A 429 that still comes is waited
-    out and retried.
+    out and retried by the one who sent it (see :mod:`bot.ratelimit`): a reminder later, a
+    reply within a few seconds or not at all.
     """
     rate = settings.reminders.messages_per_second
     burst = RATE_BURST
-    return AIORateLimiter(overall_max_rate=burst, overall_time_period=burst / rate, max_retries=3)
+    return ReplyFirstRateLimiter(
+        max_wait=REPLY_MAX_WAIT, overall_max_rate=burst, overall_time_period=burst / rate
+    )
 
 
 async def prepare_commune(services: Services) -> Commune:

@@ -16,7 +16,9 @@ from telegram.ext import Application
 
 from bot.offline import ApiCall, OfflineBotAPI
 
-_update_ids = itertools.count(1)
+# Update ids are remembered in the database (an update seen twice is ignored), so a new
+# console session must not reuse the ids of the last one: start from the clock.
+_update_ids = itertools.count(int(time.time() * 1000))
 
 
 @dataclass(frozen=True)

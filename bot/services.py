@@ -1,13 +1,14 @@
 """What handlers share for the life of the Application: settings, the database, the clock."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ContextTypes
 
 from bot.settings import Settings
+from bot.throttle import Throttle
 from models.clock import utc_now
 from models.db import SessionFactory
 
@@ -22,6 +23,12 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     commune_id: int | None = None
     bot_username: str = ""
+    # Someone the bot does not know gets one answer a minute; a group one note a day.
+    # In memory: a restart costs at most one extra answer each.
+    strangers: Throttle = field(
+        default_factory=lambda: Throttle(timedelta(minutes=1), "unknown users")
+    )
+    groups: Throttle = field(default_factory=lambda: Throttle(timedelta(hours=24), "group chats"))
 
     def now(self) -> datetime:
         """The current time (UTC), from the injectable clock."""

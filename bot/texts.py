@@ -56,6 +56,7 @@ INVITE_ERRORS = {
     ),
     "account_linked": "Tài khoản Telegram này đã được đăng ký cho {detail}.",
     "already_linked": "Chào anh/chị {detail}! Gõ /help để xem các việc anh/chị có thể làm.",
+    "relink_pending": ("Yêu cầu kết nối với tên {detail} đang chờ Văn phòng UBND xã xác nhận."),
 }
 
 # --- Help, per role -----------------------------------------------------------------------
@@ -189,7 +190,6 @@ INVITE_RENEWED = (
     "Mã mời: <code>{code}</code>"
 )
 INVITE_ERRORS_OFFICE = {
-    "member_linked": "{detail} đã có trong danh sách và đã kết nối Telegram. Không cần mời lại.",
     "unknown_role": "Không rõ vai trò «{detail}». Dùng: trưởng ấp, cán bộ, văn phòng, lãnh đạo.",
     "unknown_unit": "Không tìm thấy đơn vị hoặc ấp này.{hint}",
     "unit_required": (
@@ -391,3 +391,42 @@ IMPORT_FIELD_NAMES = {
     "timeframe": "thời gian",
     "hamlets": "phạm vi ấp",
 }
+
+# --- Reliability: groups, outages -----------------------------------------------------------
+GROUP_NOT_SUPPORTED = (
+    "Bot chỉ làm việc trong tin nhắn riêng.\n"
+    "Anh/chị vui lòng nhắn riêng cho bot để báo cáo hoặc xem tổng hợp."
+)
+GROUP_NOT_SUPPORTED_SHORT = "Vui lòng nhắn riêng cho bot."
+SYSTEM_BUSY = "Hệ thống đang bận, anh/chị vui lòng thử lại sau ít phút."
+
+# --- A linked member's new code used by another account -----------------------------------
+RELINK_WAIT = (
+    "Mã mời này dành cho {name}, người đã kết nối bằng một tài khoản khác.\n"
+    "Văn phòng UBND xã sẽ xác nhận trước khi chuyển sang tài khoản này."
+)
+RELINK_HOLDER_WARNED = (
+    "Một tài khoản Telegram khác vừa dùng mã mời mới của {name}.\n"
+    "Nếu anh/chị không đổi điện thoại, xin báo ngay Văn phòng UBND xã."
+)
+RELINK_ASK_OFFICE = (
+    "Tài khoản «{account}» vừa dùng mã mời mới của <b>{name}</b>, "
+    "người đang kết nối bằng tài khoản khác.\n"
+    "Chuyển sang tài khoản mới? Gõ /xacnhan {number} để đồng ý, /tuchoi {number} để từ chối."
+)
+RELINK_ACCEPT = "✅ Đồng ý chuyển"
+RELINK_REFUSE = "❌ Từ chối"
+RELINK_USAGE = "Vui lòng gõ kèm số yêu cầu, ví dụ: /xacnhan 12"
+RELINK_GONE = "Yêu cầu này không còn chờ xác nhận."
+RELINK_ACCOUNT_TAKEN = "Tài khoản mới đã được đăng ký cho {name}, không chuyển được."
+RELINK_DONE_OFFICE = "Đã chuyển {name} sang tài khoản mới."
+RELINK_REFUSED_OFFICE = "Đã từ chối. {name} vẫn dùng tài khoản cũ; mã mời mới không còn hiệu lực."
+RELINK_DONE_CLAIMANT = "Văn phòng đã xác nhận. Chào anh/chị {name}! Gõ /help để xem các lệnh."
+RELINK_REFUSED_CLAIMANT = "Văn phòng UBND xã không xác nhận việc kết nối tài khoản này."
+RELINK_DONE_HOLDER = (
+    "Tài khoản của {name} đã được chuyển sang điện thoại mới theo xác nhận của Văn phòng."
+)
+INVITE_LINKED_NOTE = (
+    "Người này đã kết nối bằng một tài khoản khác: mã cũ hết hiệu lực, "
+    "và khi mã mới được dùng, anh/chị sẽ được hỏi xác nhận trước khi chuyển tài khoản."
+)

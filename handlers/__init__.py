@@ -4,22 +4,26 @@
 tries them (the first matching handler in a group wins).
 """
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from handlers import (
     exports,
     followup,
+    guard,
     invites,
     messages,
     onboarding,
     overview,
     plan_upload,
+    relink,
     reminders,
     reporting,
     review,
@@ -45,7 +49,11 @@ def register_handlers(application: Application) -> None:
         (["proxy", "baothay"], review.proxy_command),
         (["export", "xuat"], exports.export_command),
         (["mute", "tamdung"], reminders.mute_command),
+        (["confirm", "xacnhan"], relink.confirm_command),
+        (["refuse", "tuchoi"], relink.refuse_command),
     ]
+    # Before anything else (a group of its own, tried first): private chats only.
+    application.add_handler(TypeHandler(Update, guard.private_chats_only), group=-1)
     # Only new messages: an edit of an earlier answer must not answer the current step.
     new = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.on_edited))
@@ -54,6 +62,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     application.add_handler(CallbackQueryHandler(plan_upload.import_button, pattern=r"^im:"))
+    application.add_handler(CallbackQueryHandler(relink.relink_button, pattern=r"^lk:"))
     application.add_handler(CallbackQueryHandler(messages.on_stale_button))
     # Order matters from here on: known commands are taken above, so any command left is
     # unknown; text and media are answers to a report in progress or stray messages.

@@ -1,17 +1,26 @@
-"""Per-update plumbing: one database session per update, the member behind it, role checks.
+"""Per-update plumbing: one database transaction per update, the member behind it, role
+checks, and replies sent only once the update's work has committed.
 
 Handlers are written as ``async def name(update, context, visit)`` and wrapped with
 :func:`members_only`; the wrapper answers unknown users and wrong roles itself.
+
+Inside an update's transaction every reply (:func:`reply`, :func:`send_later`) is held and
+sent after the commit: a reply that fails or is slow can never undo saved work, and a
+transaction that fails sends nothing that says "saved".
 """
 
 import functools
-from collections.abc import Awaitable, Callable, Collection, Coroutine
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -20,6 +29,13 @@ from models.clock import local
 from models.db import transaction
 from models.members import member_by_telegram_id
 from models.tables import Commune, Member, Role
+from models.updates import claim_update
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[], Awaitable[object]]
+# The sends held back until the current update's transaction commits (None: send at once).
+_held_sends: ContextVar[list[Send] | None] = ContextVar("held_sends", default=None)
 
 
 @dataclass
@@ -45,10 +61,47 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from."""
+    """Answer in the chat the update came from (after the commit, inside a transaction)."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+        await send_later(lambda: message.reply_text(text, **kwargs))  # type: ignore[arg-type]
+
+
+async def send_later(send: Send) -> None:
+    """Make a Bot API call now or, inside an update's transaction, once it has committed."""
+    held = _held_sends.get()
+    if held is None:
+        await send()
+    else:
+        held.append(send)
+
+
+async def answer_tap(update: Update, text: str | None = None) -> None:
+    """Answer a button tap (the toast), after the commit like every reply."""
+    query = update.callback_query
+    if query is not None:
+        await send_later(lambda: query.answer(text))
+
+
+@asynccontextmanager
+async def update_transaction(services: Services) -> AsyncIterator[Any]:
+    """The transaction of one update's work; the replies it makes go out after the commit.
+
+    A reply that fails then is logged and the next one is still tried: the work is saved
+    whatever happens to the messages about it.
+    """
+    held: list[Send] = []
+    token = _held_sends.set(held)
+    try:
+        async with transaction(services.sessions) as session:
+            yield session
+    finally:
+        _held_sends.reset(token)
+    for send in held:
+        try:
+            await send()
+        except TelegramError as error:
+            log.warning("a reply after a saved update failed: %s", error)
 
 
 async def load_commune(session: AsyncSession, services: Services) -> Commune:
@@ -74,14 +127,17 @@ def members_only(
             if user is None:
                 return
             services = services_of(context)
-            async with transaction(services.sessions) as session:
+            async with update_transaction(services) as session:
                 member = await member_by_telegram_id(session, user.id)
                 if member is None or member.commune_id != services.commune_id:
-                    await _answer_callback(update)
-                    await reply(update, texts.UNKNOWN_USER)
+                    await _answer_stranger(update, user.id, services)
+                    return
+                if not await claim_update(session, "telegram", update.update_id, services.now()):
+                    # Telegram delivered it again (after a crash, a failed webhook): done.
+                    log.info("update %s seen before: ignored", update.update_id)
                     return
                 if roles is not None and member.role not in roles:
-                    await _answer_callback(update)
+                    await answer_tap(update)
                     await reply(update, denied_text)
                     return
                 if member.unreachable_at is not None:
@@ -95,6 +151,8 @@ def members_only(
     return decorate
 
 
-async def _answer_callback(update: Update) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+async def _answer_stranger(update: Update, user_id: int, services: Services) -> None:
+    """One short answer a minute to someone the bot does not know; the rest is counted."""
+    await answer_tap(update)
+    if services.strangers.may_answer(user_id, services.now()):
+        await reply(update, texts.UNKNOWN_USER)

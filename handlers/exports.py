@@ -5,7 +5,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, members_only, reply, send_later
 from models.errors import DomainError
 from models.exports import make_export, parse_format
 from models.plans import current_plan
@@ -32,6 +32,6 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
         return
     message = update.effective_message
     assert message is not None
-    await message.reply_document(
-        InputFile(made.content, filename=made.name), caption=texts.EXPORT_CAPTIONS[made.kind]
-    )
+    document = InputFile(made.content, filename=made.name)
+    caption = texts.EXPORT_CAPTIONS[made.kind]
+    await send_later(lambda: message.reply_document(document, caption=caption))

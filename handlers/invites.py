@@ -9,6 +9,7 @@ from bot import texts
 from bot.texts import esc
 from handlers.context import Visit, members_only, reply
 from handlers.render import split_message
+from models.audit import Actor
 from models.clock import format_date, local
 from models.errors import DomainError
 from models.members import IssuedInvite, create_member, list_members, parse_role
@@ -23,6 +24,8 @@ def invite_link(bot_username: str, code: str) -> str:
 def invite_message(issued: IssuedInvite, bot_username: str, timezone: str) -> str:
     """What the office sees after creating a member."""
     template = texts.INVITE_RENEWED if issued.existing else texts.INVITE_CREATED
+    if issued.linked:
+        template += "\n" + texts.INVITE_LINKED_NOTE
     return template.format(
         name=esc(issued.member.name),
         role=texts.ROLE_LABELS[Role(issued.member.role)],
@@ -52,6 +55,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
             unit_text=parts[2] if len(parts) > 2 and parts[2] else None,
             now=visit.now,
             ttl=timedelta(days=visit.services.settings.invite_days),
+            actor=Actor.of(visit.member),
         )
     except DomainError as error:
         hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""

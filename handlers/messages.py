@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.texts import esc
 from handlers import reporting, review
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, answer_tap, members_only, reply
 from handlers.menus import help_text
 from handlers.overview import show_summary, show_tasks
 from handlers.plan_upload import is_plan_file, receive_plan_file
@@ -102,5 +102,4 @@ async def on_stale_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
 ) -> None:
     """A button whose data the bot does not know (old, or forged)."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(texts.BAD_BUTTON)
+    await answer_tap(update, texts.BAD_BUTTON)

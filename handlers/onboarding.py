@@ -9,12 +9,13 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.services import services_of
 from bot.texts import esc
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, members_only, reply, send_later, update_transaction
 from handlers.menus import commands_for, help_text
-from models.db import transaction
+from handlers.relink import ask_office_to_confirm
 from models.errors import DomainError
 from models.members import member_by_telegram_id, redeem_invite
 from models.tables import Member, Role, Unit
+from models.updates import claim_update
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +29,39 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services = services_of(context)
     code = (context.args or [""])[0].strip()
-    async with transaction(services.sessions) as session:
+    async with update_transaction(services) as session:
+        if not await claim_update(session, "telegram", update.update_id, services.now()):
+            return
         if not code:
             member = await member_by_telegram_id(session, user.id)
             if member is None or member.commune_id != services.commune_id:
-                await reply(update, texts.UNKNOWN_USER)
+                if services.strangers.may_answer(user.id, services.now()):
+                    await reply(update, texts.UNKNOWN_USER)
             else:
                 await reply(update, texts.WELCOME_BACK.format(name=esc(member.name)))
             return
         try:
-            member = await redeem_invite(
+            redeemed = await redeem_invite(
                 session,
                 code,
                 telegram_user_id=user.id,
                 chat_id=chat.id,
                 now=services.now(),
                 commune_id=services.commune_id,
+                account_name=user.full_name,
             )
         except DomainError as error:
             await reply(update, texts.INVITE_ERRORS[error.reason].format(detail=esc(error.detail)))
             return
+        member = redeemed.member
+        if redeemed.pending:
+            await ask_office_to_confirm(update, session, redeemed, user.full_name)
+            return
         unit = await session.get(Unit, member.unit_id) if member.unit_id else None
-    await reply(update, _welcome(member, unit))
-    await reply(update, texts.WELCOME_NEXT)
-    await _set_menu(context, chat.id, Role(member.role))
+        await reply(update, _welcome(member, unit))
+        await reply(update, texts.WELCOME_NEXT)
+        role = Role(member.role)
+        await send_later(lambda: _set_menu(context, chat.id, role))
 
 
 def _welcome(member: Member, unit: Unit | None) -> str:

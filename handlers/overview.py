@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.texts import esc
 from handlers.charts import summary_chart
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, members_only, reply, send_later
 from handlers.render import split_message, summary_messages, task_lines, task_state_line
 from models.clock import quarter_label, quarter_of
 from models.errors import DomainError
@@ -145,12 +145,11 @@ async def show_summary(
     scope = summary.scope or "toàn xã"
     message = update.effective_message
     assert message is not None
-    await message.reply_photo(
-        InputFile(summary_chart(summary), filename="bieu-do-tien-do.png"),
-        caption=texts.SUMMARY_CHART_CAPTION.format(
-            scope=esc(scope), quarter=quarter_label(summary.quarter)
-        ),
+    chart = InputFile(summary_chart(summary), filename="bieu-do-tien-do.png")
+    caption = texts.SUMMARY_CHART_CAPTION.format(
+        scope=esc(scope), quarter=quarter_label(summary.quarter)
     )
+    await send_later(lambda: message.reply_photo(chart, caption=caption))
     for text in summary_messages(summary, visit.commune.timezone):
         await reply(update, text)
     if asked.area is not None:

@@ -2,6 +2,7 @@
 pauses routine prompts for a while (/tamdung).
 """
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,12 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, members_only, reply, send_later
+from models.audit import Actor, record_change
 from models.clock import format_date, local
 from models.plans import current_plan
 from models.tables import Role
-from scheduler.delivery import Outgoing, record
+from scheduler.delivery import Outgoing, record_in
 from scheduler.messages import prompt_text
 from scheduler.rules import Due
 from scheduler.runner import deliver_now, hold_until
@@ -47,7 +49,15 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     if not outgoing:
         await reply(update, texts.REMIND_NOBODY)
         return
-    await record(visit.services.sessions, visit.commune.id or 0, outgoing, visit.now)
+    # Recorded with this update's work; sent once that has committed (the rows are the
+    # promise: if the process dies half-way, the scheduler's next tick sends the rest).
+    await record_in(visit.session, visit.commune.id or 0, outgoing, visit.now)
+    await send_later(lambda: _deliver_and_tell(update, context, visit, len(outgoing)))
+
+
+async def _deliver_and_tell(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, count: int
+) -> None:
     held, report = await deliver_now(visit.services, context.bot, visit.now)
     reminders = visit.services.settings.reminders
     if held:
@@ -56,7 +66,7 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
             texts.REMIND_HELD.format(
                 start=reminders.quiet_start.strftime("%H:%M"),
                 end=reminders.quiet_end.strftime("%H:%M"),
-                count=len(outgoing),
+                count=count,
             ),
         )
         return
@@ -74,12 +84,24 @@ async def mute_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit
     if not 0 <= days <= MAX_MUTE_DAYS:
         await reply(update, texts.MUTE_USAGE)
         return
+    before = {"muted_until": visit.member.muted_until}
     if days == 0:
         visit.member.muted_until = None
+        await _audit_mute(visit, before)
         await reply(update, texts.UNMUTED)
         return
     # "Until the end of day N" in the commune: prompts resume the next morning.
     zone = ZoneInfo(visit.commune.timezone)
     last_day = local(visit.now, visit.commune.timezone).date() + timedelta(days=days)
     visit.member.muted_until = datetime.combine(last_day + timedelta(days=1), time(0), zone)
+    await _audit_mute(visit, before)
     await reply(update, texts.MUTED.format(until=format_date(last_day)))
+
+
+async def _audit_mute(visit: Visit, before: Mapping[str, object]) -> None:
+    await record_change(
+        visit.session, actor=Actor.of(visit.member), action="member.mute",
+        object_type="member", object_id=visit.member.id, at=visit.now,
+        commune_id=visit.member.commune_id, before=before,
+        after={"muted_until": visit.member.muted_until},
+    )  # fmt: skip

@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.texts import esc
 from handlers import answers
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, answer_tap, members_only, reply, send_later
 from handlers.render import keyboard, status_options
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
@@ -30,6 +30,7 @@ from models.reports import (
     Evidence,
     ReportInput,
     can_report,
+    clean_note,
     record_report,
     report_history,
     status_for_percent,
@@ -117,24 +118,24 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
     if action == "start":
         # A reminder's button: open the report flow (for that task, or the task list).
-        await query.answer()
+        await answer_tap(update)
         await _start_from_reminder(update, visit, _int(value))
         return
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
-        await query.answer(texts.SESSION_OVER)
+        await answer_tap(update, texts.SESSION_OVER)
         await _drop_buttons(query.message)
         return
     if action == "cancel":
-        await query.answer()
+        await answer_tap(update)
         await _drop_buttons(query.message)
         await discard_draft(visit.session, visit.member)
         await reply(update, texts.CANCELLED)
         return
     if draft.step not in _BUTTON_STEPS.get(action, set()):
-        await query.answer(texts.STEP_PASSED)
+        await answer_tap(update, texts.STEP_PASSED)
         return
-    await query.answer()
+    await answer_tap(update)
     if action == "page":
         await _turn_page(update, visit, draft, _int(value), edit=query.message)
         return
@@ -288,7 +289,7 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
         # A status without a number keeps the percent last reported ("khó khăn" is not 0%).
         history = await report_history(visit.session, task, visit.member.unit_id or 0)
         percent = history[-1].percent if history else 0
-    note = " ".join(note_words)
+    note = clean_note(" ".join(note_words))
     if status == Status.BLOCKED and not note:
         await reply(update, texts.NOTE_REQUIRED)
         return
@@ -354,7 +355,7 @@ async def _turn_page(
     draft.updated_at = visit.now
     text, markup = _task_page(tasks, draft.page)
     if isinstance(edit, Message):
-        await edit.edit_text(text, reply_markup=markup)  # type: ignore[arg-type]
+        await send_later(lambda: edit.edit_text(text, reply_markup=markup))  # type: ignore[arg-type]
     else:
         await reply(update, text, reply_markup=markup)
 
@@ -418,10 +419,10 @@ async def _choose_percent(update: Update, draft: ReportDraft, percent: int | Non
 
 
 async def _give_note(update: Update, draft: ReportDraft, note: str | None) -> None:
-    if note is None and draft.status == Status.BLOCKED:
+    note = clean_note(note)
+    if not note and draft.status == Status.BLOCKED:
         await reply(update, texts.NOTE_REQUIRED)
         return
-    note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         await reply(update, texts.NOTE_TOO_LONG.format(length=len(note), limit=MAX_NOTE_LENGTH))
         return
@@ -506,10 +507,8 @@ async def _tell_reporter(
         status=texts.STATUS_LABELS[Status(report.status)],
         percent=report.percent,
     )
-    try:
-        await update.get_bot().send_message(reporter.chat_id, text)
-    except TelegramError:
-        log.warning("could not tell a member about a report entered for them", exc_info=True)
+    chat_id = reporter.chat_id
+    await send_later(lambda: update.get_bot().send_message(chat_id, text))
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -520,6 +519,8 @@ def _input_error(error: DomainError) -> str:
         return texts.OUT_OF_SCOPE.format(code=esc(error.detail))
     if error.reason == "bad_percent":
         return texts.BAD_PERCENT
+    if error.reason == "note_required":
+        return texts.NOTE_REQUIRED
     if error.reason == "note_too_long":
         return texts.NOTE_TOO_LONG.format(length=error.detail, limit=MAX_NOTE_LENGTH)
     if error.reason == "busy":
@@ -534,7 +535,11 @@ def _int(value: str) -> int:
 async def _drop_buttons(message: object) -> None:
     """Take the buttons off a prompt that has been answered, so it cannot be tapped twice."""
     if isinstance(message, Message):
-        try:
-            await message.edit_reply_markup(reply_markup=None)
-        except TelegramError:
-            log.debug("could not remove buttons", exc_info=True)
+        await send_later(lambda: _remove_buttons(message))
+
+
+async def _remove_buttons(message: Message) -> None:
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramError:
+        log.debug("could not remove buttons", exc_info=True)

@@ -9,19 +9,19 @@ import logging
 from datetime import timedelta
 
 from sqlmodel import select
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
 from handlers import reporting
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, answer_tap, members_only, reply, send_later
 from handlers.render import keyboard
 from models.clock import as_utc, format_datetime
 from models.errors import DomainError
 from models.plans import current_plan
-from models.reports import REPORTING_ROLES
+from models.reports import REPORTING_ROLES, clean_note
 from models.review import (
     drop_return,
     pending_return,
@@ -105,6 +105,10 @@ async def _show_evidence(update: Update, report: Report) -> None:
     message = update.effective_message
     if message is None or not report.evidence_kind:
         return
+    await send_later(lambda: _send_evidence(message, report))
+
+
+async def _send_evidence(message: Message, report: Report) -> None:
     try:
         if report.evidence_kind == "photo" and report.evidence_file_id:
             await message.reply_photo(report.evidence_file_id)
@@ -126,7 +130,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     assert query is not None
     _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
     report_id = int(value) if value.isdigit() and len(value) < 12 else 0
-    await query.answer()
+    await answer_tap(update)
     if action == "next":
         await _show_next(update, visit, after_id=report_id)
         return
@@ -153,7 +157,7 @@ async def return_comment(update: Update, visit: Visit, text: str) -> bool:
         # Hours later, a typed line is not the comment any more: forget the return.
         await drop_return(visit.session, visit.member)
         return False
-    if not text.strip():
+    if not clean_note(text):
         await reply(update, texts.REVIEW_COMMENT_EMPTY)
         return True
     await drop_return(visit.session, visit.member)
@@ -198,10 +202,8 @@ async def _tell_author(update: Update, visit: Visit, report: Report, task: Task)
         )
         label = texts.REVIEW_BUTTON_AGAIN.format(code=task.code)
         markup = keyboard([[(label, f"rp:start:{task.id}")]])
-    try:
-        await update.get_bot().send_message(author.chat_id, text, reply_markup=markup)
-    except TelegramError:
-        log.warning("could not tell a reporter about the review", exc_info=True)
+    chat_id = author.chat_id
+    await send_later(lambda: update.get_bot().send_message(chat_id, text, reply_markup=markup))
 
 
 @members_only({Role.OFFICE})

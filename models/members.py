@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import SYSTEM, Actor, record_change, snapshot
 from models.clock import as_utc
 from models.errors import DomainError
 from models.tables import Commune, Invite, Member, Role, Unit, UnitAlias, UnitKind
@@ -16,6 +17,8 @@ from models.units import UnitCatalogue
 
 INVITE_TTL = timedelta(days=7)
 MAX_NAME_LENGTH = 80
+# What the audit keeps of a member.
+MEMBER_FIELDS = ("name", "role", "unit_id", "telegram_user_id", "chat_id", "muted_until")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,21 @@ class IssuedInvite:
     expires_at: datetime
     # The member existed already (same name, role and unit): this is a fresh invite for them.
     existing: bool = False
+    # That member has linked an account already: the new code needs the office's
+    # confirmation before it moves the member to another account.
+    linked: bool = False
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What redeeming an invite did: linked the account, or asked the office first."""
+
+    member: Member
+    invite: Invite
+    # The member was linked to another account: nothing moved, the office must confirm.
+    pending: bool = False
+    # The account the member was linked to before (to tell them).
+    previous_chat_id: int | None = None
 
 
 def parse_role(text: str) -> Role:
@@ -92,16 +110,17 @@ async def create_member(
     unit_text: str | None,
     now: datetime,
     ttl: timedelta = INVITE_TTL,
+    actor: Actor = SYSTEM,
 ) -> IssuedInvite:
     """Create a member of ``commune`` and a one-time invite for them.
 
     The same name, role and unit again gives the existing member a fresh invite instead of
-    a second member.
+    a second member, and voids the codes issued before. For a member already linked (a new
+    phone) the new code moves the member only once the office confirms.
 
     Raises:
         DomainError: ``bad_name``; ``unknown_unit``; ``unit_required`` (officers need a
-            unit, hamlet heads a hamlet); ``hamlet_required``; ``hamlet_not_allowed``;
-            ``member_linked`` (that member exists and has linked an account already).
+            unit, hamlet heads a hamlet); ``hamlet_required``; ``hamlet_not_allowed``.
     """
     assert commune.id is not None
     name = " ".join(name.split())
@@ -125,11 +144,11 @@ async def create_member(
     ]
     if same:
         # Typing the same invite twice must not make two members; a new link is what was
-        # wanted (a lost message, a new phone) as long as nobody is linked yet.
-        if same[0].telegram_user_id is not None:
-            raise DomainError("member_linked", same[0].name)
-        code, expires_at = await issue_invite(session, same[0], now=now, ttl=ttl)
-        return IssuedInvite(same[0], unit, code, expires_at, existing=True)
+        # wanted (a lost message, a new phone).
+        existing = same[0]
+        code, expires_at = await issue_invite(session, existing, now=now, ttl=ttl, actor=actor)
+        linked = existing.telegram_user_id is not None
+        return IssuedInvite(existing, unit, code, expires_at, existing=True, linked=linked)
     member = Member(
         commune_id=commune.id,
         name=name,
@@ -139,27 +158,68 @@ async def create_member(
     )
     session.add(member)
     await session.flush()
-    code, expires_at = await issue_invite(session, member, now=now, ttl=ttl)
+    await _audit_member(session, actor, "member.create", member, now, None)
+    code, expires_at = await issue_invite(session, member, now=now, ttl=ttl, actor=actor)
     return IssuedInvite(member, unit, code, expires_at)
 
 
+async def _audit_member(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    member: Member,
+    now: datetime,
+    before: dict[str, object] | None,
+) -> None:
+    await record_change(
+        session, actor=actor, action=action, object_type="member", object_id=member.id,
+        at=now, commune_id=member.commune_id, before=before,
+        after=snapshot(member, MEMBER_FIELDS),
+    )  # fmt: skip
+
+
 async def issue_invite(
-    session: AsyncSession, member: Member, *, now: datetime, ttl: timedelta = INVITE_TTL
+    session: AsyncSession,
+    member: Member,
+    *,
+    now: datetime,
+    ttl: timedelta = INVITE_TTL,
+    actor: Actor = SYSTEM,
 ) -> tuple[str, datetime]:
-    """A fresh one-time code for ``member`` (e.g. when a phone was lost)."""
+    """A fresh one-time code for ``member`` (e.g. when a phone was lost); the member's
+    earlier codes not used yet stop working, so there is never more than one live code.
+    """
     assert member.id is not None
-    code = new_invite_code()
-    expires_at = now + ttl
-    session.add(
-        Invite(
-            commune_id=member.commune_id,
-            member_id=member.id,
-            code_hash=hash_code(code),
-            created_at=now,
-            expires_at=expires_at,
+    earlier = await session.exec(
+        select(Invite).where(
+            Invite.member_id == member.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
         )
     )
+    for old in earlier:
+        old.revoked_at = now
+        await record_change(
+            session, actor=actor, action="invite.revoke", object_type="invite",
+            object_id=old.id, at=now, commune_id=member.commune_id,
+            after={"member_id": member.id, "reason": "replaced"},
+        )  # fmt: skip
+    code = new_invite_code()
+    expires_at = now + ttl
+    invite = Invite(
+        commune_id=member.commune_id,
+        member_id=member.id,
+        code_hash=hash_code(code),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(invite)
     await session.flush()
+    await record_change(
+        session, actor=actor, action="invite.issue", object_type="invite", object_id=invite.id,
+        at=now, commune_id=member.commune_id,
+        after={"member_id": member.id, "expires_at": expires_at},
+    )  # fmt: skip
     return code, expires_at
 
 
@@ -171,13 +231,19 @@ async def redeem_invite(
     chat_id: int,
     now: datetime,
     commune_id: int | None = None,
-) -> Member:
+    account_name: str = "",
+) -> Redeemed:
     """Link a Telegram account to the member an invite was made for.
 
+    A member linked to another account already is not moved: the code is kept as a
+    request that the office confirms (:func:`confirm_relink`) or refuses.
+
     Raises:
-        DomainError: ``invite_invalid`` (no such code), ``invite_expired``, ``invite_used``,
-            ``account_linked`` (this account is already another member; detail is the name),
-            ``already_linked`` (this code was used by this same account; detail is the name).
+        DomainError: ``invite_invalid`` (no such code, or voided by a newer one),
+            ``invite_expired``, ``invite_used``, ``account_linked`` (this account is
+            already another member; detail is the name), ``already_linked`` (this code was
+            used by this same account; detail is the name), ``relink_pending`` (this
+            account asked already and waits for the office).
     """
     if not code or len(code) > 64:
         raise DomainError("invite_invalid")
@@ -187,25 +253,101 @@ async def redeem_invite(
     if invite is None or (commune_id is not None and invite.commune_id != commune_id):
         # A code of another commune (one database can hold many) is no code here.
         raise DomainError("invite_invalid")
+    member = await session.get(Member, invite.member_id)
+    assert member is not None
     if invite.used_at is not None:
-        owner = await session.get(Member, invite.member_id)
-        if owner is not None and owner.telegram_user_id == telegram_user_id:
+        if member.telegram_user_id == telegram_user_id:
             # People tap the link in their chat history again: they are already in.
-            raise DomainError("already_linked", owner.name)
+            raise DomainError("already_linked", member.name)
+        if invite.claimant_user_id == telegram_user_id and invite.revoked_at is None:
+            raise DomainError("relink_pending", member.name)
         raise DomainError("invite_used")
+    if invite.revoked_at is not None:
+        raise DomainError("invite_invalid")
     if as_utc(invite.expires_at) <= now:
         raise DomainError("invite_expired")
     linked = await member_by_telegram_id(session, telegram_user_id)
-    member = await session.get(Member, invite.member_id)
-    assert member is not None
     if linked is not None and linked.id != member.id:
         raise DomainError("account_linked", linked.name)
     invite.used_at = now
+    if member.telegram_user_id is not None and member.telegram_user_id != telegram_user_id:
+        # Someone else holds this member: a new phone, or someone who got hold of the code.
+        # Only the office can tell; until then nothing moves.
+        invite.claimant_user_id = telegram_user_id
+        invite.claimant_chat_id = chat_id
+        invite.claimant_name = account_name[:80] or None
+        invite.claimed_at = now
+        await session.flush()
+        await record_change(
+            session, actor=Actor("telegram", None, account_name[:80]),
+            action="member.relink_request", object_type="member", object_id=member.id,
+            at=now, commune_id=member.commune_id,
+            after={"invite_id": invite.id, "claimant_user_id": telegram_user_id},
+        )  # fmt: skip
+        return Redeemed(member, invite, pending=True, previous_chat_id=member.chat_id)
+    before = snapshot(member, MEMBER_FIELDS)
     member.telegram_user_id = telegram_user_id
     member.chat_id = chat_id
     member.linked_at = now
     await session.flush()
-    return member
+    await _audit_member(session, Actor.of(member), "member.link", member, now, before)
+    return Redeemed(member, invite)
+
+
+async def pending_relinks(session: AsyncSession, commune_id: int) -> list[tuple[Invite, Member]]:
+    """Codes redeemed by another account for a linked member, waiting for the office."""
+    rows = await session.exec(
+        select(Invite, Member)
+        .join(Member, col(Member.id) == col(Invite.member_id))
+        .where(
+            Invite.commune_id == commune_id,
+            col(Invite.claimant_user_id).is_not(None),
+            col(Invite.revoked_at).is_(None),
+        )
+        .order_by(col(Invite.id))
+    )
+    return [(i, m) for i, m in rows if m.telegram_user_id != i.claimant_user_id]
+
+
+async def decide_relink(
+    session: AsyncSession, invite_id: int, *, office: Member, accept: bool, now: datetime
+) -> Redeemed:
+    """The office moves a member to the account that redeemed a new code, or refuses.
+
+    Returns the member with ``previous_chat_id`` set to the chat that held it before.
+
+    Raises:
+        DomainError: ``relink_gone`` (no such request in the office's commune, or decided
+            already); ``account_linked`` (the new account became another member meanwhile).
+    """
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.commune_id != office.commune_id:
+        raise DomainError("relink_gone")
+    member = await session.get(Member, invite.member_id)
+    assert member is not None
+    claimant = invite.claimant_user_id
+    if claimant is None or invite.revoked_at is not None or member.telegram_user_id == claimant:
+        raise DomainError("relink_gone")
+    previous_chat_id = member.chat_id
+    before = snapshot(member, MEMBER_FIELDS)
+    if not accept:
+        invite.revoked_at = now
+        await record_change(
+            session, actor=Actor.of(office), action="member.relink_refuse",
+            object_type="member", object_id=member.id, at=now, commune_id=member.commune_id,
+            before=before, after={"invite_id": invite.id, "claimant_user_id": claimant},
+        )  # fmt: skip
+        return Redeemed(member, invite, pending=True, previous_chat_id=previous_chat_id)
+    other = await member_by_telegram_id(session, claimant)
+    if other is not None and other.id != member.id:
+        raise DomainError("account_linked", other.name)
+    member.telegram_user_id = claimant
+    member.chat_id = invite.claimant_chat_id
+    member.linked_at = now
+    member.unreachable_at = None
+    await session.flush()
+    await _audit_member(session, Actor.of(office), "member.relink", member, now, before)
+    return Redeemed(member, invite, previous_chat_id=previous_chat_id)
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Member | None:

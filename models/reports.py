@@ -1,5 +1,6 @@
 """Progress reports: who may report on what, recording a report, the latest state."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import Actor, record_change, snapshot
 from models.clock import quarter_of
 from models.errors import DomainError
 from models.plans import plan_tasks
@@ -24,6 +26,8 @@ from models.tables import (
 )
 
 MAX_NOTE_LENGTH = 1000
+# Format characters (zero-width space, joiners, BOM, direction marks) show as nothing.
+_INVISIBLE = {"Cf", "Zs", "Zl", "Zp", "Cc"}
 REPORTING_ROLES = frozenset({Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE})
 
 
@@ -93,18 +97,43 @@ async def can_report(session: AsyncSession, member: Member, task: Task) -> bool:
     return (await session.exec(statement)).first() is not None
 
 
+def clean_note(text: str | None) -> str:
+    """A note as it is kept: NFC, without the spaces and invisible characters around it.
+
+    One rule for every way a note comes in (the guided flow, the one-line form, a review
+    comment): a note of spaces or zero-width characters only is blank.
+    """
+    text = unicodedata.normalize("NFC", text or "")
+    if all(_blank(ch) for ch in text):
+        return ""
+    start, end = 0, len(text)
+    while _blank(text[start]):
+        start += 1
+    while _blank(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _blank(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in _INVISIBLE
+
+
 def check_input(report: ReportInput) -> ReportInput:
-    """Check a report's values; a done task is at 100%, a not-started one at 0%.
+    """Check a report's values; a done task is at 100%, a not-started one at 0%; a blocked
+    task needs a note saying what blocks it.
 
     Raises:
-        DomainError: ``bad_percent`` or ``note_too_long``.
+        DomainError: ``bad_percent``, ``note_too_long`` or ``note_required``.
     """
     if not 0 <= report.percent <= 100:
         raise DomainError("bad_percent", str(report.percent))
-    if len(report.note) > MAX_NOTE_LENGTH:
-        raise DomainError("note_too_long", str(len(report.note)))
+    note = clean_note(report.note)
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError("note_too_long", str(len(note)))
+    if report.status == Status.BLOCKED and not note:
+        raise DomainError("note_required")
     percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(report.status, report.percent)
-    return ReportInput(report.status, percent, report.note.strip(), report.evidence)
+    return ReportInput(report.status, percent, note, report.evidence)
 
 
 async def record_report(
@@ -129,7 +158,7 @@ async def record_report(
         entered_by: who typed it in, when not the member themself.
 
     Raises:
-        DomainError: ``out_of_scope``, ``bad_percent``, ``note_too_long``.
+        DomainError: ``out_of_scope``, ``bad_percent``, ``note_too_long``, ``note_required``.
     """
     if not await can_report(session, member, task):
         raise DomainError("out_of_scope", task.code)
@@ -163,8 +192,25 @@ async def record_report(
         except IntegrityError:
             # Another report on the same task and unit took this version; take the next.
             continue
+        await _audit_report(session, row, entered_by or member, now)
         return row
     raise DomainError("busy")
+
+
+async def _audit_report(session: AsyncSession, row: Report, typist: Member, now: datetime) -> None:
+    """Every report is in the audit log; one entered for someone else says who typed it."""
+    proxy = row.entered_by_id != row.member_id
+    await record_change(
+        session, actor=Actor.of(typist), action="report.proxy" if proxy else "report.create",
+        object_type="report", object_id=row.id, at=now, commune_id=row.commune_id,
+        after=snapshot(row, _REPORT_FIELDS),
+    )  # fmt: skip
+
+
+_REPORT_FIELDS = (
+    "task_id", "unit_id", "member_id", "entered_by_id", "version", "quarter",
+    "status", "percent", "note", "evidence_kind", "evidence_sha256",
+)  # fmt: skip
 
 
 async def _next_version(session: AsyncSession, task_id: int, unit_id: int) -> int:

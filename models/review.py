@@ -6,7 +6,9 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from models.audit import Actor, record_change
 from models.errors import DomainError
+from models.reports import clean_note
 from models.tables import Member, Plan, Report, ReviewDraft
 
 ACCEPTED = "accepted"
@@ -71,7 +73,7 @@ async def review_report(
     )
     if newer.first() is not None:
         raise DomainError("review_gone")
-    comment = comment.strip()
+    comment = clean_note(comment)
     if not accept and not comment:
         raise DomainError("comment_required")
     if len(comment) > MAX_COMMENT_LENGTH:
@@ -81,6 +83,12 @@ async def review_report(
     report.reviewed_at = now
     report.review_comment = comment or None
     await session.flush()
+    await record_change(
+        session, actor=Actor.of(reviewer), action=f"report.{report.review_status}",
+        object_type="report", object_id=report.id, at=now, commune_id=report.commune_id,
+        before={"review_status": None},
+        after={"review_status": report.review_status, "comment": report.review_comment},
+    )  # fmt: skip
     return report
 
 

@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import verify_chain
 from models.errors import DomainError
-from models.members import create_member, parse_role, redeem_invite
-from models.tables import Commune, Invite, Role
+from models.members import create_member, decide_relink, parse_role, redeem_invite
+from models.tables import AuditEntry, Commune, Invite, Member, Role
 from tests.helpers import DEFAULT_NOW
 
 NOW = DEFAULT_NOW
@@ -29,7 +30,9 @@ async def test_invite_codes_are_long_random_hashed_and_single_use(
     stored = [invite.code_hash for invite in await session.exec(select(Invite))]
     assert first.code not in stored and len(stored) == 2
 
-    member = await redeem_invite(session, first.code, telegram_user_id=11, chat_id=11, now=NOW)
+    member = (
+        await redeem_invite(session, first.code, telegram_user_id=11, chat_id=11, now=NOW)
+    ).member
     assert member.id == first.member.id and member.telegram_user_id == 11
     with pytest.raises(DomainError) as used:
         await redeem_invite(session, first.code, telegram_user_id=12, chat_id=12, now=NOW)
@@ -94,3 +97,80 @@ def test_roles_read_in_english_or_vietnamese() -> None:
     assert parse_role("can bo") == Role.OFFICER
     with pytest.raises(DomainError):
         parse_role("admin")
+
+
+async def test_a_new_invite_voids_the_earlier_code(
+    session: AsyncSession, commune: Commune
+) -> None:
+    first = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    second = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    assert second.existing and second.member.id == first.member.id
+    live = [i for i in await session.exec(select(Invite)) if i.revoked_at is None]
+    assert len(live) == 1
+    with pytest.raises(DomainError) as old:
+        await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    assert old.value.reason == "invite_invalid"
+    redeemed = await redeem_invite(session, second.code, telegram_user_id=21, chat_id=21, now=NOW)
+    assert not redeemed.pending and redeemed.member.telegram_user_id == 21
+
+
+async def test_a_code_for_a_linked_member_waits_for_the_office(
+    session: AsyncSession, commune: Commune
+) -> None:
+    office = await create_member(
+        session, commune, role=Role.OFFICE, name="Bình", unit_text=None, now=NOW
+    )
+    await redeem_invite(session, office.code, telegram_user_id=1, chat_id=1, now=NOW)
+    first = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    again = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    assert again.linked
+
+    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    assert claim.pending and claim.previous_chat_id == 21
+    member = await session.get(Member, first.member.id)
+    assert member is not None and member.telegram_user_id == 21  # nothing moved
+    with pytest.raises(DomainError) as waiting:
+        await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    assert waiting.value.reason == "relink_pending"
+
+    moved = await decide_relink(
+        session, claim.invite.id or 0, office=office.member, accept=True, now=NOW
+    )
+    assert moved.member.telegram_user_id == 22 and moved.previous_chat_id == 21
+    with pytest.raises(DomainError) as twice:
+        await decide_relink(
+            session, claim.invite.id or 0, office=office.member, accept=True, now=NOW
+        )
+    assert twice.value.reason == "relink_gone"
+    actions = [e.action for e in await session.exec(select(AuditEntry))]
+    assert "member.relink_request" in actions and "member.relink" in actions
+    assert (await verify_chain(session)).ok
+
+
+async def test_the_office_can_refuse_a_relink(session: AsyncSession, commune: Commune) -> None:
+    office = await create_member(
+        session, commune, role=Role.OFFICE, name="Bình", unit_text=None, now=NOW
+    )
+    first = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    again = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    await decide_relink(session, claim.invite.id or 0, office=office.member, accept=False, now=NOW)
+    member = await session.get(Member, first.member.id)
+    assert member is not None and member.telegram_user_id == 21
+    with pytest.raises(DomainError) as used:
+        await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    assert used.value.reason == "invite_used"
