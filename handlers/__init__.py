@@ -14,51 +14,20 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import (
-    exports,
-    followup,
-    guard,
-    invites,
-    messages,
-    onboarding,
-    overview,
-    plan_upload,
-    relink,
-    reminders,
-    reporting,
-    review,
-)
+from handlers import guard, messages, plan_upload, relink, reporting, review
+from handlers.commands import COMMANDS
 from handlers.errors import on_error
 
 
 def register_handlers(application: Application) -> None:
     """Wire every handler. English names and Vietnamese aliases go to the same callback."""
-    commands = [
-        (["start"], onboarding.start),
-        (["help", "huongdan"], onboarding.help_command),
-        (["report", "baocao"], reporting.report_command),
-        (["cancel", "huy"], reporting.cancel_command),
-        (["tasks", "nhiemvu"], overview.tasks_command),
-        (["summary", "tonghop"], overview.summary_command),
-        (["overdue", "trehan"], followup.overdue_command),
-        (["missing", "chuabaocao"], followup.missing_command),
-        (["invite", "moi"], invites.invite_command),
-        (["members", "thanhvien"], invites.members_command),
-        (["remind", "nhacnho"], reminders.remind_command),
-        (["review", "duyet"], review.review_command),
-        (["proxy", "baothay"], review.proxy_command),
-        (["export", "xuat"], exports.export_command),
-        (["mute", "tamdung"], reminders.mute_command),
-        (["confirm", "xacnhan"], relink.confirm_command),
-        (["refuse", "tuchoi"], relink.refuse_command),
-    ]
     # Before anything else (a group of its own, tried first): private chats only.
     application.add_handler(TypeHandler(Update, guard.private_chats_only), group=-1)
     # Only new messages: an edit of an earlier answer must not answer the current step.
     new = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.on_edited))
-    for names, callback in commands:
-        application.add_handler(CommandHandler(names, callback, filters=new))
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.names, command.callback, filters=new))
     application.add_handler(CallbackQueryHandler(reporting.report_button, pattern=r"^rp:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     application.add_handler(CallbackQueryHandler(plan_upload.import_button, pattern=r"^im:"))

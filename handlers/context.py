@@ -146,9 +146,33 @@ def members_only(
                 visit = Visit(session, commune, member, services.now(), services)
                 await handler(update, context, visit)
 
+        _MEMBER_HANDLERS[wrapper] = (handler, roles, denied_text)
         return wrapper
 
     return decorate
+
+
+# What each wrapped handler runs and who may run it, so a command typed as words can run
+# inside the visit of the message that carried it (one update, one transaction).
+_MEMBER_HANDLERS: dict[Callable[..., Any], tuple[MemberHandler, Collection[Role] | None, str]] = {}
+
+
+async def run_in_visit(
+    handler: Callable[..., Any],
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    visit: Visit,
+    args: list[str],
+) -> None:
+    """Run a :func:`members_only` handler in an open visit, as if its command had come
+    with ``args``, checking its roles the same way.
+    """
+    member_handler, roles, denied_text = _MEMBER_HANDLERS[handler]
+    if roles is not None and visit.member.role not in roles:
+        await reply(update, denied_text)
+        return
+    context.args = args
+    await member_handler(update, context, visit)
 
 
 async def _answer_stranger(update: Update, user_id: int, services: Services) -> None:

@@ -1,26 +1,38 @@
 """/xuat: the office and the chairman download the Excel workbook or the Word reports."""
 
+import re
+
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
 from handlers.context import Visit, members_only, reply, send_later
+from handlers.overview import parse_summary_filter
 from models.errors import DomainError
 from models.exports import make_export, parse_format
-from models.plans import current_plan
+from models.plans import current_plan, plan_for_year
 from models.tables import Role
 
 
 @members_only({Role.OFFICE, Role.CHAIRMAN})
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """/xuat [excel|word|csv|pctn] [2026Q4]: send the file."""
-    args = list(context.args or [])
-    period = next((a for a in args if a[:4].isdigit() and "Q" in a.upper()), None)
-    words = " ".join(a for a in args if a != period) or "excel"
+    request = _read_request(list(context.args or []))
+    if request is None:
+        await reply(update, texts.EXPORT_USAGE)
+        return
+    words, year, quarter = request
     try:
         kind = parse_format(words)
         plan = await current_plan(visit.session, visit.commune, visit.year)
+        if year is not None and year != plan.year:
+            other = await plan_for_year(visit.session, visit.commune, year)
+            if other is None:
+                await reply(update, texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+                return
+            plan = other
+        period = f"{plan.year}Q{quarter}" if quarter else None
         made = await make_export(
             visit.session, visit.commune, plan, kind=kind, now=visit.now, period=period
         )
@@ -35,3 +47,17 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     document = InputFile(made.content, filename=made.name)
     caption = texts.EXPORT_CAPTIONS[made.kind]
     await send_later(lambda: message.reply_document(document, caption=caption))
+
+
+def _read_request(args: list[str]) -> tuple[str, int | None, int | None] | None:
+    """The format words, and the year and quarter asked, read the way /tonghop reads them
+    (``quý 3``, ``q3``, ``quý III``, ``2025``, ``2026Q4``); None if something is off.
+    """
+    split: list[str] = []
+    for arg in args:
+        joined = re.fullmatch(r"(20\d\d)[qQ]([1-4])", arg)
+        split += [joined[1], f"q{joined[2]}"] if joined else [arg]
+    asked = parse_summary_filter(split)
+    if asked is None or asked.area is not None:
+        return None
+    return asked.unit_text or "excel", asked.year, asked.quarter

@@ -8,9 +8,8 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.texts import esc
 from handlers import reporting, review
-from handlers.context import Visit, answer_tap, members_only, reply
-from handlers.menus import help_text
-from handlers.overview import show_summary, show_tasks
+from handlers.commands import is_quick_report, read_typed_command
+from handlers.context import Visit, answer_tap, members_only, reply, run_in_visit
 from handlers.plan_upload import is_plan_file, receive_plan_file
 from models.drafts import discard_draft, get_draft
 from models.reports import REPORTING_ROLES
@@ -19,10 +18,6 @@ from models.tables import Role
 from models.textfold import fold
 
 MAX_TEXT_LENGTH = 2000
-_REPORT_WORDS = {"bao cao", "baocao", "report"}
-_SUMMARY_WORDS = {"tong hop", "tonghop", "summary"}
-_TASKS_WORDS = {"nhiem vu", "nhiemvu", "tasks"}
-_HELP_WORDS = {"tro giup", "huong dan", "help", "giup"}
 _CANCEL_WORDS = {"huy", "cancel", "huy bo"}
 
 
@@ -45,17 +40,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
         return
     elif draft is not None:
         await reporting.draft_text(update, visit, draft, text)
-    elif words in _REPORT_WORDS:
-        if visit.member.role in REPORTING_ROLES:
-            await reporting.start_report(update, visit, [])
-        else:
-            await reply(update, texts.NOT_ALLOWED)
-    elif words in _SUMMARY_WORDS:
-        await show_summary(update, context, visit, [])
-    elif words in _TASKS_WORDS:
-        await show_tasks(update, visit)
-    elif words in _HELP_WORDS:
-        await reply(update, help_text(Role(visit.member.role)))
+    elif (typed := read_typed_command(text)) is not None:
+        await run_in_visit(typed.command.callback, update, context, visit, typed.args)
+    elif is_quick_report(text) and visit.member.role in REPORTING_ROLES:
+        await run_in_visit(reporting.report_command, update, context, visit, text.split())
     else:
         await reply(update, texts.NOT_UNDERSTOOD)
 

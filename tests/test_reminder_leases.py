@@ -275,8 +275,10 @@ async def test_outcomes_are_recorded_batch_by_batch_before_a_fault(desk: Desk) -
     async def crash(n: int) -> None:
         if n != crash_at:
             return
-        statuses = await desk.statuses()
-        seen.update(statuses=statuses, delivered=sum(desk.api.delivered().values()))
+        # Count the deliveries first: other sends go on while the statuses are read, and
+        # what is recorded only grows, so the bound below holds at this moment.
+        delivered = sum(desk.api.delivered().values())
+        seen.update(statuses=await desk.statuses(), delivered=delivered)
         raise Crash
 
     desk.api.before_send = crash
