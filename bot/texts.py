@@ -329,6 +329,7 @@ REVIEW_ENTERED_BY = " (do {name} nhập)"
 REVIEW_ACCEPT = "✅ Chấp nhận"
 REVIEW_RETURN = "↩️ Trả lại"
 REVIEW_LATER = "⏭ Để sau"
+REVIEW_TYPE_HINT = "Hoặc gõ: 1 chấp nhận · 2 trả lại · 3 để sau."
 REVIEW_ASK_COMMENT = (
     "Anh/chị ghi rõ <b>tất cả</b> những gì còn thiếu, để người báo cáo bổ sung "
     "một lần là xong (gõ tin nhắn). Gõ /huy để thôi."
@@ -374,7 +375,10 @@ IMPORT_SHIFTED = (
     "⚠️ Có dòng được thêm hoặc xóa giữa bảng, nên mã các nhiệm vụ sau đó bị dời: {pairs}. "
     "Báo cáo cũ vẫn gắn với mã cũ; anh/chị kiểm tra kỹ trước khi nhập."
 )
-IMPORT_CONFIRM = "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>."
+IMPORT_CONFIRM = (
+    "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>.\n"
+    "Hoặc gõ: 1 (nhập) · hủy."
+)
 IMPORT_NOTHING = "Tệp này giống hệt kế hoạch hiện có. Không có gì cần nhập."
 IMPORT_DONE = (
     "✅ Đã nhập kế hoạch năm {year}: thêm {created}, sửa {updated}, bỏ {removed}.\n"

@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
-from handlers import reporting, review
+from handlers import plan_upload, reporting, review
 from handlers.commands import is_quick_report, read_typed_command
 from handlers.context import Visit, answer_tap, members_only, reply, run_in_visit
 from handlers.plan_upload import is_plan_file, receive_plan_file
@@ -35,17 +35,31 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Vis
     if words in _CANCEL_WORDS:
         dropped = await discard_draft(visit.session, visit.member)
         dropped = await drop_return(visit.session, visit.member) or dropped
+        dropped = await plan_upload.drop_pending_import(visit) or dropped
         await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
     elif await review.return_comment(update, visit, text):
         return
     elif draft is not None:
         await reporting.draft_text(update, visit, draft, text)
+    elif await plan_upload.typed_choice(update, context, visit, text) or await review.typed_choice(
+        update, visit, text
+    ):
+        return
     elif (typed := read_typed_command(text)) is not None:
         await run_in_visit(typed.command.callback, update, context, visit, typed.args)
     elif is_quick_report(text) and visit.member.role in REPORTING_ROLES:
         await run_in_visit(reporting.report_command, update, context, visit, text.split())
     else:
         await reply(update, texts.NOT_UNDERSTOOD)
+
+
+async def _typed_choice(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, text: str
+) -> bool:
+    """A typed answer to the options the office was shown last (a plan file, a review)."""
+    if await plan_upload.typed_choice(update, context, visit, text):
+        return True
+    return await review.typed_choice(update, visit, text)
 
 
 @members_only()

@@ -33,6 +33,7 @@ from models.plan_import import PlanImportError, catalogue_for, check_file_size, 
 from models.plan_sync import ImportChanges, import_plan
 from models.plans import current_plan
 from models.tables import Commune, Member, PendingImport, Role
+from models.textfold import fold
 
 PLAN_SUFFIXES = (".docx", ".xlsx", ".doc", ".xls")
 
@@ -217,3 +218,31 @@ async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _U
             updated=len(changes.updated), removed=len(changes.removed),
         ),
     )  # fmt: skip
+
+
+_CONFIRM_WORDS = {"1", "nhap", "nhap ke hoach", "dong y", "ap dung", "co"}
+
+
+async def typed_choice(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, text: str
+) -> bool:
+    """Typed "nhập" or "1" confirms the plan file shown ("hủy" cancels, as everywhere);
+    False if no file waits or the text is no such answer.
+    """
+    if visit.member.role != Role.OFFICE or fold(text) not in _CONFIRM_WORDS:
+        return False
+    statement = select(PendingImport).where(PendingImport.member_id == visit.member.id)
+    pending = (await visit.session.exec(statement)).first()
+    if pending is None:
+        return False
+    upload = _Upload(
+        visit.services, visit.commune.id or 0, visit.member.id or 0,
+        pending.file_id, pending.file_name, pending.year,
+    )  # fmt: skip
+    await send_later(lambda: _import(update, context, upload))
+    return True
+
+
+async def drop_pending_import(visit: Visit) -> bool:
+    """Forget the plan file waiting for confirmation ("hủy"); say whether there was one."""
+    return await _take_pending(visit.session, visit.member.id or 0) is not None

@@ -26,6 +26,8 @@ from models.review import (
     drop_return,
     pending_return,
     review_report,
+    show_card,
+    shown_card,
     start_return,
     waiting_reports,
 )
@@ -48,6 +50,7 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
     plan = await current_plan(visit.session, visit.commune, visit.year)
     count, report = await waiting_reports(visit.session, plan, after_id)
     if report is None:
+        await drop_return(visit.session, visit.member)
         await reply(update, texts.REVIEW_NONE)
         return
     task = await visit.session.get(Task, report.task_id)
@@ -89,6 +92,8 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
         card += "\n" + texts.REVIEW_RETURNED_BEFORE.format(
             version=last.version, comment=esc(last.review_comment or "")
         )
+    card += "\n" + texts.REVIEW_TYPE_HINT
+    await show_card(visit.session, visit.member, report.id or 0, visit.now)
     await _show_evidence(update, report)
     rows = [
         [
@@ -146,6 +151,38 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
         await _decide(update, visit, report_id, accept=True, comment="")
         return
     await reply(update, texts.BAD_BUTTON)
+
+
+_ACCEPT_WORDS = {"1", "dong y", "chap nhan", "duyet", "dat"}
+_RETURN_WORDS = {"2", "tra lai", "khong dat", "tra ve"}
+_LATER_WORDS = {"3", "de sau", "bo qua", "sau", "tiep"}
+
+
+async def typed_choice(update: Update, visit: Visit, text: str) -> bool:
+    """A typed answer to the review card shown last ("1", "đồng ý", "trả lại", "để sau");
+    False if no card waits or the text is no such answer.
+    """
+    if visit.member.role != Role.OFFICE:
+        return False
+    card = await shown_card(visit.session, visit.member)
+    if card is None or as_utc(card.updated_at) < visit.now - RETURN_WAITS:
+        return False
+    words = fold(text)
+    if words in _ACCEPT_WORDS:
+        await _decide(update, visit, card.report_id, accept=True, comment="")
+    elif words in _RETURN_WORDS:
+        report = await visit.session.get(Report, card.report_id)
+        if report is None or report.review_status:
+            await drop_return(visit.session, visit.member)
+            await reply(update, texts.REVIEW_GONE)
+        else:
+            await start_return(visit.session, visit.member, card.report_id, visit.now)
+            await reply(update, texts.REVIEW_ASK_COMMENT)
+    elif words in _LATER_WORDS:
+        await _show_next(update, visit, after_id=card.report_id)
+    else:
+        return False
+    return True
 
 
 async def return_comment(update: Update, visit: Visit, text: str) -> bool:

@@ -14,6 +14,9 @@ from models.tables import Member, Plan, Report, ReviewDraft
 ACCEPTED = "accepted"
 RETURNED = "returned"
 MAX_COMMENT_LENGTH = 1000
+# A review in progress: a card shown, or a return waiting for its comment.
+SHOWN = "shown"
+COMMENT = "comment"
 
 
 def _waiting(plan: Plan) -> SelectOfScalar[Report]:
@@ -96,6 +99,17 @@ async def start_return(
     session: AsyncSession, reviewer: Member, report_id: int, now: datetime
 ) -> None:
     """Remember that ``reviewer`` is writing the comment to return a report with."""
+    await _remember(session, reviewer, report_id, now, COMMENT)
+
+
+async def show_card(session: AsyncSession, reviewer: Member, report_id: int, now: datetime) -> None:
+    """Remember the card ``reviewer`` was just shown, so a typed answer knows its report."""
+    await _remember(session, reviewer, report_id, now, SHOWN)
+
+
+async def _remember(
+    session: AsyncSession, reviewer: Member, report_id: int, now: datetime, step: str
+) -> None:
     await drop_return(session, reviewer)
     assert reviewer.id is not None
     session.add(
@@ -104,22 +118,37 @@ async def start_return(
             member_id=reviewer.id,
             report_id=report_id,
             updated_at=now,
+            step=step,
         )
     )
     await session.flush()
 
 
-async def pending_return(session: AsyncSession, reviewer: Member) -> ReviewDraft | None:
-    """The return the reviewer is writing a comment for, if any."""
-    statement = select(ReviewDraft).where(ReviewDraft.member_id == reviewer.id)
+async def _review_draft(session: AsyncSession, reviewer: Member, step: str) -> ReviewDraft | None:
+    statement = select(ReviewDraft).where(
+        ReviewDraft.member_id == reviewer.id, ReviewDraft.step == step
+    )
     return (await session.exec(statement)).first()
 
 
+async def pending_return(session: AsyncSession, reviewer: Member) -> ReviewDraft | None:
+    """The return the reviewer is writing a comment for, if any."""
+    return await _review_draft(session, reviewer, COMMENT)
+
+
+async def shown_card(session: AsyncSession, reviewer: Member) -> ReviewDraft | None:
+    """The review card the reviewer was shown last and has not answered, if any."""
+    return await _review_draft(session, reviewer, SHOWN)
+
+
 async def drop_return(session: AsyncSession, reviewer: Member) -> bool:
-    """Forget the return in progress; say whether there was one."""
-    draft = await pending_return(session, reviewer)
+    """Forget the review in progress (a card shown, or a return); say whether there was a
+    return waiting for its comment.
+    """
+    statement = select(ReviewDraft).where(ReviewDraft.member_id == reviewer.id)
+    draft = (await session.exec(statement)).first()
     if draft is None:
         return False
     await session.delete(draft)
     await session.flush()
-    return True
+    return draft.step == COMMENT

@@ -264,12 +264,15 @@ class Reminder(SQLModel, table=True):
 
 
 class ReviewDraft(SQLModel, table=True):
-    """An office member returning a report: waiting for the comment to send with it."""
+    """An office member's review in progress: a card shown (``step`` "shown": typed "1",
+    "đồng ý"… answer it), or a report being returned, waiting for the comment ("comment").
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
     member_id: int = Field(foreign_key="member.id", unique=True)
     report_id: int = Field(foreign_key="report.id")
+    step: str = Field(default="comment", sa_column_kwargs={"server_default": "comment"})
     updated_at: datetime = Field(sa_column=_utc_column())
 
 

@@ -92,3 +92,17 @@ async def test_bad_plan_files_get_a_clear_message_and_change_nothing(world: Worl
     assert "thiếu cột" in said[0].text
     assert all(not m.buttons for m in office.inbox())
     assert (await task_text(world, "6.1"))[1] == before
+
+
+async def test_the_office_confirms_or_cancels_a_plan_file_by_typing(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    content = await plan_workbook(world, "Khám chữa bệnh miễn phí cho trẻ em dưới 6 tuổi.")
+    said = await office.send_document(content, "ke-hoach-2026.xlsx")
+    assert "Hoặc gõ: 1 (nhập) · hủy." in said[-1].text
+    said = await office.send("huy")
+    assert "Đã hủy" in said[0].text or "hủy" in said[0].text.lower()
+    assert (await task_text(world, "6.1"))[1].startswith("Nâng cao")
+    await office.send_document(content, "ke-hoach-2026.xlsx")
+    said = await office.send("nhap")
+    assert said[0].text.startswith("✅ Đã nhập kế hoạch năm 2026: thêm 0, sửa 1, bỏ 0.")
+    assert (await task_text(world, "6.1"))[1].startswith("Khám chữa bệnh miễn phí")

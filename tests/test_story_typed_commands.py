@@ -71,3 +71,42 @@ async def test_a_member_mutes_in_words(world: World) -> None:
     head = await world.member(Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 3")
     said = await head.send("tam dung 3")
     assert "nhắc nhở" in said[0].text.lower(), said
+
+
+# --- Every step that can be tapped can be typed ----------------------------------------------
+
+
+async def test_the_office_reviews_by_typing_only(world: World) -> None:
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    head = await world.member(Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 3")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send("/baocao 6.1 50 đã khám cho 60 trẻ")
+    await officer.send("/baocao 6.2 60 đã lắp 3 máy")
+    await head.send("/baocao 6.6 40 đã kéo điện 5 hộ")
+
+    said = await office.send("duyet")
+    assert "<b>6.1</b>" in said[-1].text and texts.REVIEW_TYPE_HINT in said[-1].text
+    said = await office.send("dong y")  # accepts 6.1, shows the next card
+    assert "Đã chấp nhận báo cáo 6.1" in said[0].text and "<b>6.2</b>" in said[-1].text
+    said = await office.send("3")  # later: 6.6 next
+    assert "<b>6.6</b>" in said[-1].text
+    said = await office.send("tra lai")
+    assert said[0].text == texts.REVIEW_ASK_COMMENT
+    said = await office.send("Thiếu ảnh biên bản nghiệm thu")
+    assert "Đã trả lại báo cáo 6.6" in said[0].text
+    assert "Thiếu ảnh biên bản nghiệm thu" in head.inbox()[0].text
+    reviews = {r.percent: r.review_status for r in await all_reports(world)}
+    assert reviews == {50: "accepted", 60: None, 40: "returned"}
+
+
+async def test_a_typed_answer_without_a_card_is_not_a_review(world: World) -> None:
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send("/baocao 6.1 50 đã khám cho 60 trẻ")
+    said = await office.send("dong y")
+    assert said[0].text == texts.NOT_UNDERSTOOD
+    await office.send("/duyet")
+    world.clock.advance(hours=2)  # a card shown hours ago is not what "1" answers
+    said = await office.send("1")
+    assert said[0].text == texts.NOT_UNDERSTOOD
+    assert [r.review_status for r in await all_reports(world)] == [None]
