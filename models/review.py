@@ -102,7 +102,9 @@ async def start_return(
     await _remember(session, reviewer, report_id, now, COMMENT)
 
 
-async def show_card(session: AsyncSession, reviewer: Member, report_id: int, now: datetime) -> None:
+async def show_card(
+    session: AsyncSession, reviewer: Member, report_id: int, now: datetime
+) -> None:
     """Remember the card ``reviewer`` was just shown, so a typed answer knows its report."""
     await _remember(session, reviewer, report_id, now, SHOWN)
 
