@@ -3,7 +3,7 @@ pauses routine prompts for a while (/tamdung).
 """
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -18,7 +18,7 @@ from models.tables import Role
 from scheduler.delivery import Outgoing, record_in
 from scheduler.messages import prompt_text
 from scheduler.rules import Due
-from scheduler.runner import deliver_now, hold_until
+from scheduler.runner import deliver_now, hold_until, rules_for
 from scheduler.situation import read_situation
 
 MAX_MUTE_DAYS = 90
@@ -33,19 +33,11 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     period = local(visit.now, visit.commune.timezone).strftime("%Y-%m-%dT%H:%M")
     not_before = hold_until(visit.services, visit.now, visit.commune.timezone)
     expires = visit.now + timedelta(days=1)
-    outgoing = []
-    for recipient in situation.recipients:
-        muted = recipient.muted_until is not None and recipient.muted_until > visit.now
-        itself = recipient.member_id == visit.member.id
-        if not recipient.open_this_quarter or not recipient.reachable or muted or itself:
-            continue
-        due = Due(
-            recipient.member_id, "manual", period, not_before, expires, recipient.open_this_quarter
-        )
-        text = prompt_text(due, plan.report_deadline)
-        outgoing.append(
-            Outgoing(due.member_id, "manual", period, text, not_before, expires, due.tasks[0].id)
-        )
+    dues = rules_for(visit.services).on_demand(
+        situation, asked_by=visit.member.id or 0, period=period,
+        not_before=not_before, expires_at=expires,
+    )  # fmt: skip
+    outgoing = [_outgoing(due, plan.report_deadline) for due in dues]
     if not outgoing:
         await reply(update, texts.REMIND_NOBODY)
         return
@@ -105,3 +97,11 @@ async def _audit_mute(visit: Visit, before: Mapping[str, object]) -> None:
         commune_id=visit.member.commune_id, before=before,
         after={"muted_until": visit.member.muted_until},
     )  # fmt: skip
+
+
+def _outgoing(due: Due, deadline: date) -> Outgoing:
+    text = prompt_text(due, deadline)
+    first_task = due.tasks[0].id
+    return Outgoing(
+        due.member_id, due.kind, due.period, text, due.fire_at, due.expires_at, first_task
+    )

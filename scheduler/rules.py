@@ -111,6 +111,26 @@ class Rules:
         by_member = {r.member_id: r for r in situation.recipients}
         return [due for due in found if self._wanted(due, by_member[due.member_id], situation.now)]
 
+    def on_demand(
+        self,
+        situation: Situation,
+        *,
+        asked_by: int,
+        period: str,
+        not_before: datetime,
+        expires_at: datetime,
+    ) -> list[Due]:
+        """The office's "remind now" (/nhacnho): everyone with tasks not reported this
+        quarter, reachable and not muted, but the one who asked.
+        """
+        found = [
+            Due(r.member_id, "manual", period, not_before, expires_at, r.open_this_quarter)
+            for r in situation.recipients
+            if r.open_this_quarter and r.member_id != asked_by
+        ]
+        by_member = {r.member_id: r for r in situation.recipients}
+        return [due for due in found if self._wanted(due, by_member[due.member_id], situation.now)]
+
     @staticmethod
     def _wanted(due: Due, recipient: Recipient, now: datetime) -> bool:
         if not recipient.reachable:

@@ -141,3 +141,25 @@ def test_quiet_hours_run_over_midnight() -> None:
 def test_quarter_bounds() -> None:
     assert quarter_bounds(date(2026, 12, 31)) == ("2026Q4", date(2026, 10, 1), date(2026, 12, 31))
     assert quarter_bounds(date(2027, 2, 1)) == ("2027Q1", date(2027, 1, 1), date(2027, 3, 31))
+
+
+def test_remind_now_goes_to_who_owes_a_report_but_not_the_asker_the_muted_or_unreachable() -> None:
+    now = vn(2026, 11, 26, 10)
+    situation = at(
+        now,
+        officer(1),
+        officer(2),  # the office clerk asking, who owes a report too
+        officer(3, muted_until=vn(2026, 11, 30)),
+        officer(4, reachable=False),
+        officer(5, open_this_quarter=()),
+        officer(6, muted_until=vn(2026, 11, 20)),  # muted until last week
+    )
+    dues = RULES.on_demand(
+        situation,
+        asked_by=2,
+        period="2026-11-26T10:00",
+        not_before=now,
+        expires_at=vn(2026, 11, 27),
+    )
+    assert sorted(d.member_id for d in dues) == [1, 6]
+    assert {d.kind for d in dues} == {"manual"}
