@@ -18,7 +18,12 @@ from models.tables import Role
 @members_only({Role.OFFICE, Role.CHAIRMAN})
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
     """/xuat [excel|word|csv|pctn] [2026Q4]: send the file."""
-    request = _read_request(list(context.args or []))
+    args = list(context.args or [])
+    wrong = next((a for a in args if re.fullmatch(r"20\d\d[qQ](?![1-4]$)\d+", a)), None)
+    if wrong is not None:
+        await reply(update, texts.EXPORT_BAD_PERIOD.format(period=esc(wrong)))
+        return
+    request = _read_request(args)
     if request is None:
         await reply(update, texts.EXPORT_USAGE)
         return
