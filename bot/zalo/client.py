@@ -31,8 +31,6 @@ DEFAULT_POLL_TIMEOUT = 30
 _POLL_GRACE = 10.0
 _REDACTED = "<token>"
 
-log = logging.getLogger(__name__)
-
 
 class ZaloError(Exception):
     """An error answered by the Zalo Bot API, or met on the way to it.
@@ -128,7 +126,10 @@ class ZaloClient:
             account_type=account_type if isinstance(account_type, str) else None,
         )
 
-    async def get_updates(self, timeout: float = DEFAULT_POLL_TIMEOUT) -> list[ZaloMessage]:
+    async def get_updates(
+        self,
+        timeout: float = DEFAULT_POLL_TIMEOUT,  # noqa: ASYNC109 - Zalo's long-poll parameter
+    ) -> list[ZaloMessage]:
         """Wait up to ``timeout`` seconds for messages (long polling).
 
         Zalo answers one update per call (some sources say a list: both are read). An empty
@@ -245,9 +246,7 @@ class ZaloClient:
 
     # -- transport -------------------------------------------------------------------------
 
-    async def _call(
-        self, method: str, params: dict[str, Any], read_timeout: float = 30.0
-    ) -> Any:
+    async def _call(self, method: str, params: dict[str, Any], read_timeout: float = 30.0) -> Any:
         url = f"{self._base_url}/bot{self._token}/{method}"
         timeout = httpx.Timeout(10.0, read=read_timeout)
         try:
@@ -343,10 +342,10 @@ def text_units(text: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """``text`` in parts of at most ``limit`` units, cut at line boundaries.
+    r"""``text`` in parts of at most ``limit`` units, cut at line boundaries.
 
     Lines are kept whole when they fit; the newline at a cut is dropped, so the parts
-    joined with ``"\\n"`` give back the text (blank lines at a cut are dropped too). A line
+    joined with ``"\n"`` give back the text (blank lines at a cut are dropped too). A line
     over the limit is cut after a space, and a run with no space where the limit falls (never
     inside a character and its combining marks). Its pieces joined with ``""`` give back the
     line. Blank parts are left out.
