@@ -21,7 +21,13 @@ from models.clock import format_date, local, utc_now
 from models.db import create_engine, migrate, session_factory, transaction
 from models.errors import DomainError
 from models.exports import make_export
-from models.members import create_member, list_members, parse_role
+from models.members import (
+    create_member,
+    decide_relink,
+    list_members,
+    parse_role,
+    pending_relinks,
+)
 from models.plan_data import PlanDataError, read_plan_file
 from models.plan_import import PlanImportError, catalogue_for, read_plan_table_file
 from models.plan_loader import ensure_commune, load_plan
@@ -47,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
     commands.add_parser("members", help="list members and whether they are linked")
+    relink = commands.add_parser(
+        "relink", help="a linked member's new code used by another account: list, confirm, refuse"
+    )
+    relink_commands = relink.add_subparsers(dest="relink_command", required=True)
+    relink_commands.add_parser("list", help="the requests waiting for a decision")
+    for verb in ("confirm", "refuse"):
+        decide = relink_commands.add_parser(verb, help=f"{verb} request N")
+        decide.add_argument("number", type=int)
     plan = commands.add_parser("plan", help="import a plan from Word/Excel, or roll it over")
     plan_commands = plan.add_subparsers(dest="plan_command", required=True)
     plan_import = plan_commands.add_parser("import", help="read the plan table of a .docx/.xlsx")
@@ -109,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name, args.unit))
         if command == "members":
             return asyncio.run(_members(settings))
+        if command == "relink":
+            return asyncio.run(_relink(settings, args.relink_command, getattr(args, "number", 0)))
         if command == "plan" and args.plan_command == "import":
             return asyncio.run(_plan_import(settings, args.file, args.year, args.dry_run))
         if command == "plan":
@@ -234,6 +250,8 @@ def _cli_error(error: DomainError) -> str:
         "hamlet_required": "a hamlet head needs --unit naming a hamlet (e.g. 'Ấp 3')",
         "hamlet_not_allowed": "only a hamlet head belongs to a hamlet",
         "bad_name": "--name must be 1 to 80 characters",
+        "relink_gone": "no such request waits (decided, replaced by a newer code, or too old)",
+        "account_linked": f"the new account is another member already ({error.detail})",
     }
     return messages.get(error.reason, str(error))
 
@@ -336,6 +354,37 @@ async def _members(settings: Settings) -> int:
         linked = "linked" if member.telegram_user_id else "not linked"
         where = f", {unit.name}" if unit else ""
         print(f"#{member.id} {member.name} — {member.role}{where} — {linked}")
+    return 0
+
+
+async def _relink(settings: Settings, action: str, number: int) -> int:
+    """The office's decision on the command line: the only way when the office clerk is
+    the one who changed phones (nobody else in chat may confirm).
+    """
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            commune = await _commune(settings, session)
+            if action == "list":
+                waiting = await pending_relinks(session, commune.id or 0)
+                if not waiting:
+                    print("No request is waiting.")
+                for invite, member in waiting:
+                    account = invite.claimant_name or invite.claimant_user_id
+                    print(f"#{invite.id} {member.name} ({member.role}) — new account: {account}")
+                return 0
+            done = await decide_relink(
+                session, number, commune_id=commune.id or 0, actor=CLI,
+                accept=action == "confirm", now=utc_now(),
+                ttl=timedelta(days=settings.invite_days),
+            )  # fmt: skip
+    except DomainError as error:
+        print(f"hamlet-bot: {_cli_error(error)}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    verb = "moved to the new account" if action == "confirm" else "kept on its account"
+    print(f"{done.member.name}: {verb}.")
     return 0
 
 

@@ -60,7 +60,9 @@ class Phone:
         self.first_name = first_name
         # message id -> the message as it now stands (edits replace it)
         self._shown: dict[int, BotMessage] = {}
-        self._read = len(api.calls)
+        # From the start: what the bot sent this chat before the phone was picked up (a
+        # console member switched to later) is on its screen too.
+        self._read = 0
 
     # --- what the person does -------------------------------------------------------------
 

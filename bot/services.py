@@ -29,6 +29,11 @@ class Services:
         default_factory=lambda: Throttle(timedelta(minutes=1), "unknown users")
     )
     groups: Throttle = field(default_factory=lambda: Throttle(timedelta(hours=24), "group chats"))
+    # A wrong invite code is answered every 10 s: a person retyping it gets every answer, a
+    # script guessing codes gets six a minute.
+    code_attempts: Throttle = field(
+        default_factory=lambda: Throttle(timedelta(seconds=10), "invite code attempts")
+    )
 
     def now(self) -> datetime:
         """The current time (UTC), from the injectable clock."""

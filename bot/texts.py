@@ -56,6 +56,10 @@ INVITE_ERRORS = {
     ),
     "account_linked": "Tài khoản Telegram này đã được đăng ký cho {detail}.",
     "already_linked": "Chào anh/chị {detail}! Gõ /help để xem các việc anh/chị có thể làm.",
+    "invite_replaced": (
+        "Mã mời này đã được thay bằng mã mới. "
+        "Anh/chị vui lòng dùng đường link mới nhất từ Văn phòng UBND xã."
+    ),
     "relink_pending": ("Yêu cầu kết nối với tên {detail} đang chờ Văn phòng UBND xã xác nhận."),
 }
 
@@ -375,10 +379,7 @@ IMPORT_SHIFTED = (
     "⚠️ Có dòng được thêm hoặc xóa giữa bảng, nên mã các nhiệm vụ sau đó bị dời: {pairs}. "
     "Báo cáo cũ vẫn gắn với mã cũ; anh/chị kiểm tra kỹ trước khi nhập."
 )
-IMPORT_CONFIRM = (
-    "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>.\n"
-    "Hoặc gõ: 1 (nhập) · hủy."
-)
+IMPORT_CONFIRM = "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>.\nHoặc gõ: 1 (nhập) · hủy."
 IMPORT_NOTHING = "Tệp này giống hệt kế hoạch hiện có. Không có gì cần nhập."
 IMPORT_DONE = (
     "✅ Đã nhập kế hoạch năm {year}: thêm {created}, sửa {updated}, bỏ {removed}.\n"
@@ -421,16 +422,19 @@ RELINK_ASK_OFFICE = (
 RELINK_ACCEPT = "✅ Đồng ý chuyển"
 RELINK_REFUSE = "❌ Từ chối"
 RELINK_USAGE = "Vui lòng gõ kèm số yêu cầu, ví dụ: /xacnhan 12"
-RELINK_GONE = "Yêu cầu này không còn chờ xác nhận."
+RELINK_GONE = "Không có yêu cầu số này đang chờ xác nhận."
 RELINK_ACCOUNT_TAKEN = "Tài khoản mới đã được đăng ký cho {name}, không chuyển được."
 RELINK_DONE_OFFICE = "Đã chuyển {name} sang tài khoản mới."
 RELINK_REFUSED_OFFICE = "Đã từ chối. {name} vẫn dùng tài khoản cũ; mã mời mới không còn hiệu lực."
-RELINK_DONE_CLAIMANT = "Văn phòng đã xác nhận. Chào anh/chị {name}! Gõ /help để xem các lệnh."
+RELINK_DONE_CLAIMANT = (
+    "Văn phòng UBND xã đã xác nhận. Chào anh/chị {name}! Gõ /help để xem các lệnh."
+)
 RELINK_REFUSED_CLAIMANT = "Văn phòng UBND xã không xác nhận việc kết nối tài khoản này."
 RELINK_DONE_HOLDER = (
-    "Tài khoản của {name} đã được chuyển sang điện thoại mới theo xác nhận của Văn phòng."
+    "Tài khoản của {name} đã được chuyển sang điện thoại mới theo xác nhận của Văn phòng.\n"
+    "Nếu không phải anh/chị yêu cầu, xin báo ngay Văn phòng UBND xã."
 )
 INVITE_LINKED_NOTE = (
-    "Người này đã kết nối bằng một tài khoản khác: mã cũ hết hiệu lực, "
-    "và khi mã mới được dùng, anh/chị sẽ được hỏi xác nhận trước khi chuyển tài khoản."
+    "Người này đã kết nối Telegram. Mã cũ không còn hiệu lực; nếu mã mới được dùng từ "
+    "tài khoản khác, anh/chị sẽ được hỏi xác nhận trước khi chuyển."
 )

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -83,6 +83,24 @@ async def answer_tap(update: Update, text: str | None = None) -> None:
         await send_later(lambda: query.answer(text))
 
 
+async def drop_buttons(message: object) -> None:
+    """Take the buttons off a message that has been answered, so it cannot be tapped twice."""
+    if isinstance(message, Message):
+        await send_later(lambda: _remove_buttons(message))
+
+
+async def _remove_buttons(message: Message) -> None:
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramError:
+        log.debug("could not remove buttons", exc_info=True)
+
+
+def update_channel(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Where an update's id is unique: Telegram numbers updates per bot."""
+    return f"telegram:{context.bot.id}"
+
+
 @asynccontextmanager
 async def update_transaction(services: Services) -> AsyncIterator[Any]:
     """The transaction of one update's work; the replies it makes go out after the commit.
@@ -97,11 +115,17 @@ async def update_transaction(services: Services) -> AsyncIterator[Any]:
             yield session
     finally:
         _held_sends.reset(token)
+    failure: Exception | None = None
     for send in held:
         try:
             await send()
         except TelegramError as error:
             log.warning("a reply after a saved update failed: %s", error)
+        except Exception as error:  # the next sends still go; raised below
+            failure = failure or error
+    if failure is not None:
+        # The work is saved; the error handler tells the member what went wrong after it.
+        raise failure
 
 
 async def load_commune(session: AsyncSession, services: Services) -> Commune:
@@ -132,7 +156,9 @@ def members_only(
                 if member is None or member.commune_id != services.commune_id:
                     await _answer_stranger(update, user.id, services)
                     return
-                if not await claim_update(session, "telegram", update.update_id, services.now()):
+                if not await claim_update(
+                    session, update_channel(context), update.update_id, services.now()
+                ):
                     # Telegram delivered it again (after a crash, a failed webhook): done.
                     log.info("update %s seen before: ignored", update.update_id)
                     return

@@ -24,11 +24,11 @@ async def private_chats_only(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if chat is None or chat.type == ChatType.PRIVATE:
         return
     services = services_of(context)
-    if chat.type != ChatType.CHANNEL and services.groups.may_answer(chat.id, services.now()):
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(texts.GROUP_NOT_SUPPORTED_SHORT)
+    try:
+        if update.callback_query is not None:  # a tap is always answered, or it spins
+            await update.callback_query.answer(texts.GROUP_NOT_SUPPORTED_SHORT)
+        if chat.type != ChatType.CHANNEL and services.groups.may_answer(chat.id, services.now()):
             await context.bot.send_message(chat.id, texts.GROUP_NOT_SUPPORTED)
-        except TelegramError as error:
-            log.info("could not leave the private-chat note in a group: %s", error)
+    except TelegramError as error:
+        log.info("could not leave the private-chat note in a group: %s", error)
     raise ApplicationHandlerStop

@@ -1,6 +1,9 @@
 """What each role sees: the /help lines and the command menu."""
 
-from telegram import BotCommand
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
 
 from bot import texts
 from models.tables import Role
@@ -49,3 +52,12 @@ def commands_for(role: Role | None) -> list[BotCommand]:
     """The command menu for a role (or for someone not yet a member)."""
     names = _MENU[role] if role else STRANGER_MENU
     return [BotCommand(name, texts.COMMAND_DESCRIPTIONS[name]) for name in names]
+
+
+async def set_menu(bot: Bot, chat_id: int, role: Role) -> None:
+    """Show a chat the commands of its member's role."""
+    try:
+        await bot.set_my_commands(commands_for(role), scope=BotCommandScopeChat(chat_id))
+    except TelegramError:
+        # A missing menu is cosmetic: /help still lists the commands.
+        logging.getLogger(__name__).warning("could not set the command menu", exc_info=True)

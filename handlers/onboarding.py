@@ -2,15 +2,21 @@
 
 import logging
 
-from telegram import BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.services import services_of
 from bot.texts import esc
-from handlers.context import Visit, members_only, reply, send_later, update_transaction
-from handlers.menus import commands_for, help_text
+from handlers.context import (
+    Visit,
+    members_only,
+    reply,
+    send_later,
+    update_channel,
+    update_transaction,
+)
+from handlers.menus import help_text, set_menu
 from handlers.relink import ask_office_to_confirm
 from models.errors import DomainError
 from models.members import member_by_telegram_id, redeem_invite
@@ -28,9 +34,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     services = services_of(context)
+    now = services.now()
     code = (context.args or [""])[0].strip()
     async with update_transaction(services) as session:
-        if not await claim_update(session, "telegram", update.update_id, services.now()):
+        if not await claim_update(session, update_channel(context), update.update_id, now):
             return
         if not code:
             member = await member_by_telegram_id(session, user.id)
@@ -51,7 +58,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 account_name=user.full_name,
             )
         except DomainError as error:
-            await reply(update, texts.INVITE_ERRORS[error.reason].format(detail=esc(error.detail)))
+            known = await member_by_telegram_id(session, user.id) is not None
+            # Someone the bot does not know trying codes is answered every few seconds.
+            if known or services.code_attempts.may_answer(user.id, now):
+                message = texts.INVITE_ERRORS[error.reason].format(detail=esc(error.detail))
+                await reply(update, message)
             return
         member = redeemed.member
         if redeemed.pending:
@@ -61,7 +72,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, _welcome(member, unit))
         await reply(update, texts.WELCOME_NEXT)
         role = Role(member.role)
-        await send_later(lambda: _set_menu(context, chat.id, role))
+        await send_later(lambda: set_menu(context.bot, chat.id, role))
 
 
 def _welcome(member: Member, unit: Unit | None) -> str:
@@ -70,14 +81,6 @@ def _welcome(member: Member, unit: Unit | None) -> str:
         role=texts.ROLE_LABELS[Role(member.role)],
         unit=f" — {esc(unit.name)}" if unit else "",
     )
-
-
-async def _set_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: Role) -> None:
-    try:
-        await context.bot.set_my_commands(commands_for(role), scope=BotCommandScopeChat(chat_id))
-    except TelegramError:
-        # A missing menu is cosmetic: /help still lists the commands.
-        log.warning("could not set the command menu for a chat", exc_info=True)
 
 
 @members_only()

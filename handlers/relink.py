@@ -6,6 +6,7 @@ member is told at once, and the office confirms or refuses (a button, or typed
 """
 
 import functools
+from datetime import timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,8 +15,10 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
-from handlers.context import Visit, answer_tap, members_only, reply, send_later
+from handlers.context import Visit, answer_tap, drop_buttons, members_only, reply, send_later
+from handlers.menus import set_menu
 from handlers.render import keyboard
+from models.audit import Actor
 from models.errors import DomainError
 from models.members import Redeemed, decide_relink
 from models.tables import Member, Role
@@ -79,6 +82,7 @@ async def relink_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     assert query is not None
     _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
     await answer_tap(update)
+    await drop_buttons(query.message)
     if action not in ("ok", "no"):
         await reply(update, texts.BAD_BUTTON)
         return
@@ -92,8 +96,10 @@ async def _decide(update: Update, visit: Visit, args: list[str], *, accept: bool
         return
     try:
         done = await decide_relink(
-            visit.session, int(number), office=visit.member, accept=accept, now=visit.now
-        )
+            visit.session, int(number), commune_id=visit.member.commune_id,
+            actor=Actor.of(visit.member), accept=accept, now=visit.now,
+            ttl=timedelta(days=visit.services.settings.invite_days),
+        )  # fmt: skip
     except DomainError as error:
         if error.reason == "account_linked":
             await reply(update, texts.RELINK_ACCOUNT_TAKEN.format(name=esc(error.detail)))
@@ -112,7 +118,9 @@ async def _decide(update: Update, visit: Visit, args: list[str], *, accept: bool
     await reply(update, texts.RELINK_DONE_OFFICE.format(name=name))
     if claimant is not None:
         welcome = texts.RELINK_DONE_CLAIMANT.format(name=name)
+        role = Role(member.role)
         await send_later(lambda: bot.send_message(claimant, welcome))
+        await send_later(lambda: set_menu(bot, claimant, role))
     previous = done.previous_chat_id
     if previous is not None and previous != claimant:
         moved = texts.RELINK_DONE_HOLDER.format(name=name)

@@ -17,7 +17,14 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.texts import esc
 from handlers import answers
-from handlers.context import Visit, answer_tap, members_only, reply, send_later
+from handlers.context import (
+    Visit,
+    answer_tap,
+    drop_buttons,
+    members_only,
+    reply,
+    send_later,
+)
 from handlers.render import keyboard, status_options
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
@@ -124,11 +131,11 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
         await answer_tap(update, texts.SESSION_OVER)
-        await _drop_buttons(query.message)
+        await drop_buttons(query.message)
         return
     if action == "cancel":
         await answer_tap(update)
-        await _drop_buttons(query.message)
+        await drop_buttons(query.message)
         await discard_draft(visit.session, visit.member)
         await reply(update, texts.CANCELLED)
         return
@@ -159,7 +166,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
     if draft.step != step or action == "save":
         # Answered: take the buttons off so the prompt cannot be tapped twice. A refused
         # tap leaves them, so the person can still choose.
-        await _drop_buttons(query.message)
+        await drop_buttons(query.message)
 
 
 async def draft_text(update: Update, visit: Visit, draft: ReportDraft, text: str) -> None:
@@ -530,16 +537,3 @@ def _input_error(error: DomainError) -> str:
 
 def _int(value: str) -> int:
     return int(value) if value.isdigit() and len(value) < 12 else -1
-
-
-async def _drop_buttons(message: object) -> None:
-    """Take the buttons off a prompt that has been answered, so it cannot be tapped twice."""
-    if isinstance(message, Message):
-        await send_later(lambda: _remove_buttons(message))
-
-
-async def _remove_buttons(message: Message) -> None:
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except TelegramError:
-        log.debug("could not remove buttons", exc_info=True)

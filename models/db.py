@@ -48,7 +48,10 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock now, waiting (busy timeout) for another writer to
+        # finish. A plain BEGIN would read from a snapshot and then fail at once, without
+        # waiting, if another connection committed before this transaction's first write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -190,14 +190,17 @@ async def issue_invite(
     earlier codes not used yet stop working, so there is never more than one live code.
     """
     assert member.id is not None
+    # Codes not used yet, and codes used by another account still waiting for the office.
     earlier = await session.exec(
         select(Invite).where(
             Invite.member_id == member.id,
-            col(Invite.used_at).is_(None),
             col(Invite.revoked_at).is_(None),
+            col(Invite.used_at).is_(None) | col(Invite.claimant_user_id).is_not(None),
         )
     )
     for old in earlier:
+        if old.claimant_user_id is not None and old.claimant_user_id == member.telegram_user_id:
+            continue  # an accepted request: used, nothing to void
         old.revoked_at = now
         await record_change(
             session, actor=actor, action="invite.revoke", object_type="invite",
@@ -239,7 +242,8 @@ async def redeem_invite(
     request that the office confirms (:func:`confirm_relink`) or refuses.
 
     Raises:
-        DomainError: ``invite_invalid`` (no such code, or voided by a newer one),
+        DomainError: ``invite_invalid`` (no such code), ``invite_replaced`` (voided by
+            a newer code),
             ``invite_expired``, ``invite_used``, ``account_linked`` (this account is
             already another member; detail is the name), ``already_linked`` (this code was
             used by this same account; detail is the name), ``relink_pending`` (this
@@ -263,7 +267,7 @@ async def redeem_invite(
             raise DomainError("relink_pending", member.name)
         raise DomainError("invite_used")
     if invite.revoked_at is not None:
-        raise DomainError("invite_invalid")
+        raise DomainError("invite_replaced")
     if as_utc(invite.expires_at) <= now:
         raise DomainError("invite_expired")
     linked = await member_by_telegram_id(session, telegram_user_id)
@@ -310,30 +314,43 @@ async def pending_relinks(session: AsyncSession, commune_id: int) -> list[tuple[
 
 
 async def decide_relink(
-    session: AsyncSession, invite_id: int, *, office: Member, accept: bool, now: datetime
+    session: AsyncSession,
+    invite_id: int,
+    *,
+    commune_id: int,
+    actor: Actor,
+    accept: bool,
+    now: datetime,
+    ttl: timedelta = INVITE_TTL,
 ) -> Redeemed:
-    """The office moves a member to the account that redeemed a new code, or refuses.
+    """The office (in chat, or on the command line) moves a member to the account that
+    redeemed a new code, or refuses.
+
+    A request is void once decided, once a newer code was issued for the member, once
+    another request for the member was accepted, and after ``ttl``.
 
     Returns the member with ``previous_chat_id`` set to the chat that held it before.
 
     Raises:
-        DomainError: ``relink_gone`` (no such request in the office's commune, or decided
-            already); ``account_linked`` (the new account became another member meanwhile).
+        DomainError: ``relink_gone`` (no such request in the commune, or void);
+            ``account_linked`` (the new account became another member meanwhile).
     """
     invite = await session.get(Invite, invite_id)
-    if invite is None or invite.commune_id != office.commune_id:
+    if invite is None or invite.commune_id != commune_id:
         raise DomainError("relink_gone")
     member = await session.get(Member, invite.member_id)
     assert member is not None
     claimant = invite.claimant_user_id
     if claimant is None or invite.revoked_at is not None or member.telegram_user_id == claimant:
         raise DomainError("relink_gone")
+    if invite.claimed_at is None or as_utc(invite.claimed_at) <= now - ttl:
+        raise DomainError("relink_gone")
     previous_chat_id = member.chat_id
     before = snapshot(member, MEMBER_FIELDS)
     if not accept:
         invite.revoked_at = now
         await record_change(
-            session, actor=Actor.of(office), action="member.relink_refuse",
+            session, actor=actor, action="member.relink_refuse",
             object_type="member", object_id=member.id, at=now, commune_id=member.commune_id,
             before=before, after={"invite_id": invite.id, "claimant_user_id": claimant},
         )  # fmt: skip
@@ -345,8 +362,18 @@ async def decide_relink(
     member.chat_id = invite.claimant_chat_id
     member.linked_at = now
     member.unreachable_at = None
+    # Any other request for this member is void: a mis-tap weeks later must not move it.
+    for other_claim in await session.exec(
+        select(Invite).where(
+            Invite.member_id == member.id,
+            col(Invite.id) != invite.id,
+            col(Invite.revoked_at).is_(None),
+            col(Invite.claimant_user_id).is_not(None),
+        )
+    ):
+        other_claim.revoked_at = now
     await session.flush()
-    await _audit_member(session, Actor.of(office), "member.relink", member, now, before)
+    await _audit_member(session, actor, "member.relink", member, now, before)
     return Redeemed(member, invite, previous_chat_id=previous_chat_id)
 
 

@@ -19,7 +19,14 @@ from bot.services import services_of
 from bot.settings import BackupSettings, Settings, SettingsError, load_settings
 from models.audit import Actor, record_change, snapshot, verify_chain
 from models.backup import BackupError, backup, pg_connection, pg_tool, prune, restore
-from models.db import alembic_config, create_engine, is_sqlite, migrate, session_factory
+from models.db import (
+    alembic_config,
+    create_engine,
+    is_sqlite,
+    migrate,
+    session_factory,
+    sqlite_path,
+)
 from models.db import transaction as db_transaction
 from models.members import create_member
 from models.plan_data import PlanSpec
@@ -221,8 +228,14 @@ async def test_a_report_is_not_visible_before_its_transaction_commits(
                 now=DEFAULT_NOW,
                 timezone=TZ,
             )
-            async with other.connect() as connection:
-                seen = (await connection.execute(text("SELECT count(*) FROM report"))).one()
+            path = sqlite_path(database)
+            if path is not None:
+                # A plain reader (the engine's own transactions wait for the write lock).
+                with contextlib.closing(sqlite3.connect(path)) as reader:
+                    seen = reader.execute("SELECT count(*) FROM report").fetchone()
+            else:
+                async with other.connect() as connection:
+                    seen = (await connection.execute(text("SELECT count(*) FROM report"))).one()
             assert seen[0] == 0, "another connection saw the report before the commit"
     finally:
         await engine.dispose()
@@ -273,6 +286,7 @@ async def test_restore_checks_the_file_first(tmp_path: Path) -> None:
 
 def test_an_older_backup_is_brought_up_to_date(tmp_path: Path) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     old_url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
     command.upgrade(alembic_config(old_url), "0003")
@@ -285,7 +299,8 @@ def test_an_older_backup_is_brought_up_to_date(tmp_path: Path) -> None:
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     connection.close()
-    assert revision == ("0004",) and "auditentry" in tables
+    head = ScriptDirectory.from_config(alembic_config(new_url)).get_current_head()
+    assert revision == (head,) and "auditentry" in tables
 
 
 def test_the_database_and_backups_are_owner_only(tmp_path: Path) -> None:
@@ -313,7 +328,7 @@ def test_the_command_line_backs_up_and_restores_with_owner_only_files(tmp_path: 
     assert mode(tmp_path / "b.sqlite3") == 0o600
     back = hamlet_bot(tmp_path, "restore", str(tmp_path / "b.sqlite3"))
     assert back.returncode == 0, back.stderr
-    assert back.stdout.count("\n") == 1 and "(schema 0004, now up to date)" in back.stdout
+    assert back.stdout.count("\n") == 1 and ", now up to date)" in back.stdout
     assert mode(tmp_path / "cli.sqlite3") == 0o600
     bad = hamlet_bot(tmp_path, "restore", str(tmp_path / "config.toml"))
     assert bad.returncode == 1 and bad.stdout == ""

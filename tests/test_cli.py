@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.console import run_console
 from bot.settings import Settings
@@ -98,3 +99,57 @@ async def test_console_story_with_piped_input(settings: Settings) -> None:
     stranger = text.split("-- now talking as stranger", 1)[1]
     assert "Xin chào! Anh/chị chưa được đăng ký dùng bot này." in stranger
     assert "Nhiệm vụ" not in stranger
+
+
+def test_relink_is_decided_on_the_command_line(tmp_path: Path) -> None:
+    """The office clerk who changed phones cannot confirm in chat: the command line can."""
+    import asyncio
+
+    from models.db import create_engine, session_factory, transaction
+    from models.members import create_member, redeem_invite
+    from models.tables import Commune, Member, Role
+    from tests.helpers import DEFAULT_NOW
+
+    assert hamlet_bot(tmp_path, "init").returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+
+    async def claim() -> None:
+        engine = create_engine(url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                commune = (await session.exec(select(Commune))).one()
+                first = await create_member(
+                    session, commune, role=Role.OFFICE, name="Trần Thị Bình", unit_text=None,
+                    now=DEFAULT_NOW,
+                )  # fmt: skip
+                await redeem_invite(
+                    session, first.code, telegram_user_id=21, chat_id=21, now=DEFAULT_NOW
+                )
+                again = await create_member(
+                    session, commune, role=Role.OFFICE, name="Trần Thị Bình", unit_text=None,
+                    now=DEFAULT_NOW,
+                )  # fmt: skip
+                await redeem_invite(
+                    session, again.code, telegram_user_id=22, chat_id=22, now=DEFAULT_NOW,
+                    account_name="Bình (máy mới)",
+                )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    async def linked_account() -> int | None:
+        engine = create_engine(url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return (await session.exec(select(Member))).one().telegram_user_id
+        finally:
+            await engine.dispose()
+
+    asyncio.run(claim())
+    listed = hamlet_bot(tmp_path, "relink", "list")
+    assert "Trần Thị Bình (office) — new account: Bình (máy mới)" in listed.stdout, listed
+    number = listed.stdout.split()[0].lstrip("#")
+    wrong = hamlet_bot(tmp_path, "relink", "confirm", "999")
+    assert wrong.returncode == 1 and "no such request" in wrong.stderr
+    done = hamlet_bot(tmp_path, "relink", "confirm", number)
+    assert done.returncode == 0 and "moved to the new account" in done.stdout, done
+    assert asyncio.run(linked_account()) == 22

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.audit import verify_chain
+from models.audit import Actor, verify_chain
 from models.errors import DomainError
 from models.members import create_member, decide_relink, parse_role, redeem_invite
 from models.tables import AuditEntry, Commune, Invite, Member, Role
@@ -113,7 +113,7 @@ async def test_a_new_invite_voids_the_earlier_code(
     assert len(live) == 1
     with pytest.raises(DomainError) as old:
         await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
-    assert old.value.reason == "invite_invalid"
+    assert old.value.reason == "invite_replaced"
     redeemed = await redeem_invite(session, second.code, telegram_user_id=21, chat_id=21, now=NOW)
     assert not redeemed.pending and redeemed.member.telegram_user_id == 21
 
@@ -143,12 +143,22 @@ async def test_a_code_for_a_linked_member_waits_for_the_office(
     assert waiting.value.reason == "relink_pending"
 
     moved = await decide_relink(
-        session, claim.invite.id or 0, office=office.member, accept=True, now=NOW
+        session,
+        claim.invite.id or 0,
+        commune_id=commune.id or 0,
+        actor=Actor.of(office.member),
+        accept=True,
+        now=NOW,
     )
     assert moved.member.telegram_user_id == 22 and moved.previous_chat_id == 21
     with pytest.raises(DomainError) as twice:
         await decide_relink(
-            session, claim.invite.id or 0, office=office.member, accept=True, now=NOW
+            session,
+            claim.invite.id or 0,
+            commune_id=commune.id or 0,
+            actor=Actor.of(office.member),
+            accept=True,
+            now=NOW,
         )
     assert twice.value.reason == "relink_gone"
     actions = [e.action for e in await session.exec(select(AuditEntry))]
@@ -168,9 +178,81 @@ async def test_the_office_can_refuse_a_relink(session: AsyncSession, commune: Co
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
     claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
-    await decide_relink(session, claim.invite.id or 0, office=office.member, accept=False, now=NOW)
+    await decide_relink(
+        session,
+        claim.invite.id or 0,
+        commune_id=commune.id or 0,
+        actor=Actor.of(office.member),
+        accept=False,
+        now=NOW,
+    )
     member = await session.get(Member, first.member.id)
     assert member is not None and member.telegram_user_id == 21
     with pytest.raises(DomainError) as used:
         await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
     assert used.value.reason == "invite_used"
+
+
+async def test_accepting_one_request_voids_the_others_and_old_requests_expire(
+    session: AsyncSession, commune: Commune
+) -> None:
+    office = await create_member(
+        session, commune, role=Role.OFFICE, name="Bình", unit_text=None, now=NOW
+    )
+    first = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    intruder_code = (
+        await create_member(
+            session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+        )
+    ).code
+    intruder = await redeem_invite(
+        session, intruder_code, telegram_user_id=66, chat_id=66, now=NOW
+    )
+    # A newer code voids the request waiting on the older one.
+    real_code = (
+        await create_member(
+            session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+        )
+    ).code
+    real = await redeem_invite(session, real_code, telegram_user_id=22, chat_id=22, now=NOW)
+    actor = Actor.of(office.member)
+    with pytest.raises(DomainError) as void:
+        await decide_relink(
+            session, intruder.invite.id or 0, commune_id=commune.id or 0, actor=actor,
+            accept=True, now=NOW,
+        )  # fmt: skip
+    assert void.value.reason == "relink_gone"
+    # A request left for longer than an invite lives is gone too.
+    with pytest.raises(DomainError) as old:
+        await decide_relink(
+            session, real.invite.id or 0, commune_id=commune.id or 0, actor=actor,
+            accept=True, now=NOW + timedelta(days=8),
+        )  # fmt: skip
+    assert old.value.reason == "relink_gone"
+    moved = await decide_relink(
+        session, real.invite.id or 0, commune_id=commune.id or 0, actor=actor,
+        accept=True, now=NOW,
+    )  # fmt: skip
+    assert moved.member.telegram_user_id == 22
+
+
+async def test_another_communes_office_cannot_decide(
+    session: AsyncSession, commune: Commune
+) -> None:
+    first = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    again = await create_member(
+        session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
+    )
+    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    with pytest.raises(DomainError) as foreign:
+        await decide_relink(
+            session, claim.invite.id or 0, commune_id=(commune.id or 0) + 1,
+            actor=Actor("member", 999, "Người xã khác"), accept=True, now=NOW,
+        )  # fmt: skip
+    assert foreign.value.reason == "relink_gone"

@@ -326,6 +326,7 @@ async def test_an_invalid_invite_code_links_nothing(world: World) -> None:
     phone = world.phone("Bình")
 
     for wrong in ("khongcoma", code[:-1] + ("A" if code[-1] != "A" else "B"), "x" * 70):
+        world.clock.advance(seconds=11)  # a person retyping a code
         said = await phone.send(f"/start {wrong}")
         assert len(said) == 1, said
         assert "Mã mời không đúng" in said[0].text, said

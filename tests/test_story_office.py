@@ -182,7 +182,7 @@ async def test_inviting_the_same_person_twice_renews_the_link(world: World) -> N
     assert "Nguyễn Văn Tư" in said[0].text
     said = await office.send("/moi trưởng ấp; Nguyễn Văn Tư; Ấp 4")
     # Linked already (a new phone?): a new link, which will need the office's confirmation.
-    assert "khi mã mới được dùng, anh/chị sẽ được hỏi xác nhận" in said[0].text
+    assert "anh/chị sẽ được hỏi xác nhận trước khi chuyển" in said[0].text
     async with transaction(services_of(world.app).sessions) as session:
         members = list(await session.exec(select(Member).where(Member.name == "Nguyễn Văn Tư")))
     assert len(members) == 1

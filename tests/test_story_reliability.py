@@ -263,6 +263,15 @@ async def test_a_stranger_flooding_gets_one_answer_a_minute(world: World) -> Non
     assert [m.text for m in said] == [texts.UNKNOWN_USER]
 
 
+async def test_a_stranger_guessing_codes_gets_an_answer_every_ten_seconds(world: World) -> None:
+    stranger = world.phone("Người lạ")
+    answered = 0
+    for n in range(60):  # a minute of guessing, a guess a second
+        answered += len(await stranger.send(f"/start guess{n:03d}"))
+        world.clock.advance(seconds=1)
+    assert answered == 6
+
+
 # --- A second account with a member's new code ----------------------------------------------
 
 
@@ -287,7 +296,7 @@ async def test_a_new_code_used_by_another_account_waits_for_the_office(world: Wo
 
     said = await office.tap("✅ Đồng ý chuyển")
     assert "Đã chuyển Lê Văn Sáu sang tài khoản mới" in said[-1].text
-    assert "Văn phòng đã xác nhận" in new_phone.inbox()[0].text
+    assert "Văn phòng UBND xã đã xác nhận" in new_phone.inbox()[0].text
     assert "đã được chuyển sang điện thoại mới" in old_phone.inbox()[0].text
     assert "Chọn nhiệm vụ" in (await new_phone.send("/baocao"))[0].text
     world.clock.advance(seconds=61)
