@@ -36,6 +36,8 @@ def register_handlers(application: Application) -> None:
     # Order matters from here on: known commands are taken above, so any command left is
     # unknown; text and media are answers to a report in progress or stray messages.
     application.add_handler(MessageHandler(new & filters.COMMAND, messages.on_unknown_command))
+    bare_code = new & filters.TEXT & filters.Regex(messages.BARE_CODE)
+    application.add_handler(MessageHandler(bare_code, messages.on_bare_code))
     application.add_handler(MessageHandler(new & filters.TEXT, messages.on_text))
     media = filters.PHOTO | filters.Document.ALL | filters.LOCATION
     application.add_handler(MessageHandler(new & media, messages.on_media))

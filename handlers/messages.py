@@ -6,12 +6,16 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.services import services_of
 from bot.texts import esc
 from handlers import plan_upload, reporting, review
 from handlers.commands import is_quick_report, read_typed_command
 from handlers.context import Visit, answer_tap, members_only, reply, run_in_visit
+from handlers.onboarding import start
 from handlers.plan_upload import is_plan_file, receive_plan_file
+from models.db import transaction
 from models.drafts import discard_draft, get_draft
+from models.members import member_by_telegram_id
 from models.reports import REPORTING_ROLES
 from models.review import drop_return
 from models.tables import Role
@@ -19,6 +23,27 @@ from models.textfold import fold
 
 MAX_TEXT_LENGTH = 2000
 _CANCEL_WORDS = {"huy", "cancel", "huy bo"}
+
+
+# An invite code pasted on its own (what a Zalo user, or anyone who copied the code, sends).
+BARE_CODE = r"^\s*[A-Za-z0-9_-]{24,64}\s*$"
+
+
+async def on_bare_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text that looks like an invite code: for someone not linked yet, the code is
+    redeemed as ``/start CODE`` would; for a member it is ordinary text.
+    """
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or message.text is None:
+        return
+    services = services_of(context)
+    async with transaction(services.sessions) as session:
+        member = await member_by_telegram_id(session, user.id)
+    if member is not None:
+        await on_text(update, context)
+        return
+    context.args = [message.text.strip()]
+    await start(update, context)
 
 
 @members_only()

@@ -25,6 +25,7 @@ from handlers.context import (
     reply,
     send_later,
 )
+from handlers.notices import notify
 from handlers.render import keyboard, status_options
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
@@ -46,6 +47,7 @@ from models.reports import (
 from models.review import drop_return
 from models.tables import Member, Plan, Report, ReportDraft, Status, Task
 from models.wording import shorten
+from scheduler.messages import PROXY_NOTICE
 
 log = logging.getLogger(__name__)
 
@@ -505,17 +507,15 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
 async def _tell_reporter(
     update: Update, reporter: Member, visit: Visit, task: Task, report: Report
 ) -> None:
-    """The member the office reported for learns of it at once."""
-    if reporter.chat_id is None or update.get_bot() is None:
-        return
+    """The member the office reported for learns of it."""
     text = texts.PROXY_NOTICE.format(
         office=esc(visit.member.name),
         code=task.code,
         status=texts.STATUS_LABELS[Status(report.status)],
         percent=report.percent,
     )
-    chat_id = reporter.chat_id
-    await send_later(lambda: update.get_bot().send_message(chat_id, text))
+    key = f"report-{report.id}"
+    await notify(visit, update.get_bot(), reporter, PROXY_NOTICE, key, text, task.id)
 
 
 # --- Helpers ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot import texts
 from bot.texts import esc
 from handlers import reporting
 from handlers.context import Visit, answer_tap, members_only, reply, send_later
+from handlers.notices import notify
 from handlers.render import keyboard
 from models.clock import as_utc, format_datetime
 from models.errors import DomainError
@@ -34,6 +35,7 @@ from models.review import (
 from models.tables import Member, Report, Role, Status, Task, Unit
 from models.textfold import fold
 from models.wording import shorten
+from scheduler.messages import ACCEPTED_NOTICE, RETURNED_NOTICE
 
 log = logging.getLogger(__name__)
 RETURN_WAITS = timedelta(hours=1)
@@ -228,19 +230,18 @@ async def _decide(
 
 async def _tell_author(update: Update, visit: Visit, report: Report, task: Task) -> None:
     author = await visit.session.get(Member, report.member_id)
-    if author is None or author.chat_id is None:
+    if author is None:
         return
     if report.review_status == "accepted":
+        kind = ACCEPTED_NOTICE
         text = texts.REVIEW_TOLD_ACCEPTED.format(code=task.code, version=report.version)
-        markup = None
     else:
+        kind = RETURNED_NOTICE
         text = texts.REVIEW_TOLD_RETURNED.format(
             code=task.code, version=report.version, comment=esc(report.review_comment or "")
         )
-        label = texts.REVIEW_BUTTON_AGAIN.format(code=task.code)
-        markup = keyboard([[(label, f"rp:start:{task.id}")]])
-    chat_id = author.chat_id
-    await send_later(lambda: update.get_bot().send_message(chat_id, text, reply_markup=markup))
+    key = f"report-{report.id}"
+    await notify(visit, update.get_bot(), author, kind, key, text, task.id)
 
 
 @members_only({Role.OFFICE})

@@ -53,7 +53,7 @@ from bot import texts
 from bot.texts import esc
 from models.db import SessionFactory, transaction
 from models.tables import Member, Reminder, ReminderStatus, Role, Task, Unit
-from scheduler.messages import report_buttons
+from scheduler.messages import buttons_for
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,9 @@ async def _claim(run: _Run, ceiling: int, size: int) -> _Batch | None:
             .order_by(col(Reminder.id))
         )
         jobs = [
-            _Job(reminder, member, report_buttons(task.id, task.code) if task else None)
+            _Job(
+                reminder, member, buttons_for(reminder.kind, task.id, task.code) if task else None
+            )
             for reminder, member, task in rows
         ]
     return _Batch(lease_until, jobs)

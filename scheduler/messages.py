@@ -81,3 +81,23 @@ def report_buttons(task_id: int | None, code: str | None) -> InlineKeyboardMarku
             ]
         ]
     )
+
+
+# Messages the bot sends on its own about one report (kind of the outbox row).
+RETURNED_NOTICE = "report-returned"
+ACCEPTED_NOTICE = "report-accepted"
+PROXY_NOTICE = "report-proxy"
+
+
+def buttons_for(kind: str, task_id: int | None, code: str | None) -> InlineKeyboardMarkup | None:
+    """The buttons an outbox message carries: a returned report's one tap to report again,
+    or a prompt's taps to the report flow; none for a plain notice.
+    """
+    if kind in (ACCEPTED_NOTICE, PROXY_NOTICE):
+        return None
+    if kind == RETURNED_NOTICE and task_id is not None and code is not None:
+        label = texts.REVIEW_BUTTON_AGAIN.format(code=code)
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=f"rp:start:{task_id}")]]
+        )
+    return report_buttons(task_id, code)

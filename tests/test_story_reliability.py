@@ -320,3 +320,35 @@ async def test_the_office_refuses_a_takeover_by_typing(world: World) -> None:
     assert "đã được dùng rồi" in said[0].text
     said = await office.send(f"/xacnhan {number}")
     assert said[0].text == texts.RELINK_GONE
+
+
+# --- Messages the bot sends on its own -------------------------------------------------------
+
+
+async def test_a_review_notice_is_an_outbox_row_that_survives_a_stop_before_it_went(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.runner import run_tick
+
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send("/baocao 6.1 60 đã khám cho 80 trẻ")
+    await office.send("/duyet")
+    await office.send("2")
+
+    async def stopped_before_sending(*args: Any) -> None:
+        return None  # the process went down right after the commit
+
+    monkeypatch.setattr("handlers.notices.deliver_now", stopped_before_sending)
+    said = await office.send("Thiếu danh sách trẻ đã khám")
+    assert "Đã trả lại báo cáo 6.1" in said[0].text
+    assert officer.inbox() == []
+    monkeypatch.undo()
+
+    await run_tick(services_of(world.app), world.app.bot)  # the next tick, after a restart
+    [notice] = officer.inbox()
+    assert "Thiếu danh sách trẻ đã khám" in notice.text
+    said = await officer.tap("📝 Báo cáo lại 6.1")
+    assert "Tình trạng hiện nay" in said[0].text
+    await run_tick(services_of(world.app), world.app.bot)
+    assert officer.inbox() == []  # once

@@ -110,3 +110,15 @@ async def test_a_typed_answer_without_a_card_is_not_a_review(world: World) -> No
     said = await office.send("1")
     assert said[0].text == texts.NOT_UNDERSTOOD
     assert [r.review_status for r in await all_reports(world)] == [None]
+
+
+async def test_an_invite_code_pasted_on_its_own_links_the_account(world: World) -> None:
+    code = await world.invite(Role.HAMLET_HEAD, "Lê Văn Sáu", "Ấp 6")
+    phone = world.phone("Sáu")
+    said = await phone.send(f"  {code} ")
+    assert "đã được đăng ký" in said[0].text, said
+    said = await phone.send("6.6 40 đã kéo điện 5 hộ")
+    assert "Đã lưu" in said[0].text, said
+    # For a member, a long word is just text.
+    said = await phone.send("x" * 30)
+    assert said[0].text == texts.NOT_UNDERSTOOD
