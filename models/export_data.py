@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.clock import local, quarter_label, quarter_of
 from models.errors import DomainError
 from models.plans import plan_areas, plan_tasks
+from models.scope import TaskScope
 from models.summary import PlanSummary, compute_summary, task_state
 from models.tables import (
     Commune,
@@ -395,7 +396,7 @@ def _participation(
     in_period: Sequence[Report],
     timezone: str,
 ) -> list[Participation]:
-    hamlet_tasks = sum(1 for task in tasks if task.involves_hamlets)
+    scope = TaskScope.of(tasks, links)
     rows = []
     # Hamlets first (they are what PAPI asks about), then the units, in plan order.
     for unit in sorted(units, key=lambda u: (u.kind != UnitKind.HAMLET, u.position, u.name)):
@@ -404,8 +405,8 @@ def _participation(
         coordinated = sum(
             1 for link in links if link.unit_id == unit.id and link.role != TaskRole.LEAD
         )
-        scope = hamlet_tasks if unit.kind == UnitKind.HAMLET else led + coordinated
-        if unit.kind == UnitKind.UNIT and not scope and not own:
+        answerable = len(scope.tasks_of(unit))
+        if unit.kind == UnitKind.UNIT and not answerable and not own:
             continue
         times = [r.created_at for r in reports if r.unit_id == unit.id]
         rows.append(
@@ -416,7 +417,7 @@ def _participation(
                 members_linked=sum(1 for m in own if m.telegram_user_id is not None),
                 tasks_led=led,
                 tasks_coordinated=coordinated,
-                tasks_in_scope=scope,
+                tasks_in_scope=answerable,
                 tasks_reported=len({r.task_id for r in in_period if r.unit_id == unit.id}),
                 last_report=local(max(times), timezone) if times else None,
             )

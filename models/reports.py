@@ -12,6 +12,7 @@ from models.audit import Actor, record_change, snapshot
 from models.clock import quarter_of
 from models.errors import DomainError
 from models.plans import plan_tasks
+from models.scope import answers_for
 from models.tables import (
     Member,
     Plan,
@@ -91,10 +92,13 @@ async def can_report(session: AsyncSession, member: Member, task: Task) -> bool:
     unit = await member_unit(session, member)
     if member.role not in REPORTING_ROLES or unit is None or task.commune_id != member.commune_id:
         return False
-    if unit.kind == UnitKind.HAMLET:
-        return task.involves_hamlets
-    statement = select(TaskUnit).where(TaskUnit.task_id == task.id, TaskUnit.unit_id == unit.id)
-    return (await session.exec(statement)).first() is not None
+    linked = False
+    if unit.kind != UnitKind.HAMLET:  # a hamlet's scope needs no lookup
+        statement = select(TaskUnit).where(
+            TaskUnit.task_id == task.id, TaskUnit.unit_id == unit.id
+        )
+        linked = (await session.exec(statement)).first() is not None
+    return answers_for(unit, task, linked)
 
 
 def clean_note(text: str | None) -> str:

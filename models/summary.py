@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.clock import local, quarter_end_utc, quarter_of
 from models.plans import plan_areas, plan_tasks
 from models.reports import latest_reports, owes_report
+from models.scope import TaskScope
 from models.tables import (
     Area,
     Commune,
@@ -285,12 +286,8 @@ async def summarise(
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
     areas = await plan_areas(session, plan)
     if unit is not None:
-        in_scope = {link.task_id for link in links if link.unit_id == unit.id}
-        tasks = [
-            t
-            for t in tasks
-            if (t.involves_hamlets if unit.kind == UnitKind.HAMLET else t.id in in_scope)
-        ]
+        in_scope = set(TaskScope.of(tasks, links).tasks_of(unit))
+        tasks = [t for t in tasks if t.id in in_scope]
     if area_number is not None:
         areas = [a for a in areas if a.number == area_number]
         tasks = [t for t in tasks if t.area_number == area_number]

@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.clock import as_utc, quarter_of
 from models.plans import plan_tasks
 from models.reports import latest_reports, owes_report
-from models.tables import Commune, Member, Plan, Role, TaskRole, TaskUnit, Unit, UnitKind
+from models.scope import TaskScope
+from models.tables import Commune, Member, Plan, Role, TaskUnit, Unit, UnitKind
 from scheduler.rules import LateUnit, Recipient, Situation, TaskRef
 
 
@@ -27,19 +28,8 @@ async def read_situation(
             select(Member).where(Member.commune_id == commune.id).order_by(col(Member.id))
         )
     )
-    task_ids = {t.id for t in tasks}
-    by_unit: dict[int, list[int]] = {}
-    leads: set[int] = set()
-    for link in links:
-        if link.task_id in task_ids:
-            by_unit.setdefault(link.unit_id, []).append(link.task_id)
-            if link.role == TaskRole.LEAD:
-                leads.add(link.unit_id)
-    hamlet_tasks = [t.id for t in tasks if t.involves_hamlets and t.id is not None]
+    scope = TaskScope.of(tasks, links)
     refs = {t.id: TaskRef(t.id, t.code, t.text) for t in tasks if t.id is not None}
-
-    def scope(unit: Unit) -> list[int]:
-        return hamlet_tasks if unit.kind == UnitKind.HAMLET else by_unit.get(unit.id or 0, [])
 
     quarter = quarter_of(now, commune.timezone)
     deadline_quarter = f"{plan.report_deadline.year}Q{(plan.report_deadline.month - 1) // 3 + 1}"
@@ -50,7 +40,7 @@ async def read_situation(
         """The unit's tasks it still owes a report on for ``period`` (models.reports)."""
         if unit is None:
             return ()
-        ordered = sorted(scope(unit), key=_order(refs))
+        ordered = sorted(scope.tasks_of(unit), key=_order(refs))
         return tuple(
             refs[t]
             for t in ordered
@@ -83,7 +73,10 @@ async def read_situation(
             names.setdefault(member.unit_id, []).append(member.name)
     late = []
     for unit in sorted(units.values(), key=lambda u: (u.kind != UnitKind.UNIT, u.position)):
-        expected = unit.id in leads or (unit.kind == UnitKind.HAMLET and bool(hamlet_tasks))
+        # Late for the year-end report: units that lead a task, and hamlets that take part.
+        expected = bool(scope.leads(unit)) or (
+            unit.kind == UnitKind.HAMLET and bool(scope.hamlet_tasks)
+        )
         missing = open_tasks(unit, deadline_quarter) if expected else ()
         if missing:
             codes = tuple(task.code for task in missing)
