@@ -16,7 +16,7 @@ async def test_hamlets_answer_for_the_hamlet_tasks_and_units_for_what_they_lead_
     links = list(await session.exec(select(TaskUnit)))
     scope = TaskScope.of(tasks, links)
     units = {u.name: u for u in await session.exec(select(Unit))}
-    codes = {t.id: t.code for t in tasks}
+    codes = {t.id or 0: t.code for t in tasks}
 
     hamlet = [codes[i] for i in scope.tasks_of(units["Ấp 3"])]
     assert hamlet == [t.code for t in tasks if t.involves_hamlets] and "6.6" in hamlet
