@@ -1,0 +1,109 @@
+"""Following up, as decisions on data: which tasks are late, which a unit still owes a
+report on, and which units are short of reports this quarter. The chat only words them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.clock import local, quarter_of
+from models.plans import lead_units, plan_tasks
+from models.reports import latest_reports, owes_report, reported_in, tasks_in_scope
+from models.summary import Participation, TaskLine, summarise
+from models.tables import Commune, Member, Plan, Report, Status, Task, Timeframe, Unit
+
+
+def previous_quarter(quarter: str) -> str:
+    """``"2026Q1"`` → ``"2025Q4"``."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """What is late: year tasks not done past the deadline, and ongoing tasks not reported
+    last quarter by whoever answers for them.
+    """
+
+    past_deadline: bool
+    previous_quarter: str
+    year_tasks: list[TaskLine] = field(default_factory=list)
+    ongoing_tasks: list[TaskLine] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many tasks are late."""
+        return len(self.year_tasks) + len(self.ongoing_tasks)
+
+
+async def overdue(
+    session: AsyncSession, commune: Commune, plan: Plan, now: datetime, unit: Unit | None
+) -> Overdue:
+    """The plan's late tasks, for the commune (``unit`` None) or for one unit."""
+    today = local(now, commune.timezone).date()
+    previous = previous_quarter(quarter_of(now, commune.timezone))
+    view = await summarise(session, commune, plan, now, unit=unit)
+    timeframe = {t.code: (t.id, t.timeframe) for t in await plan_tasks(session, plan)}
+    past_deadline = today > plan.report_deadline
+    late_year = [
+        line
+        for line in view.tasks
+        if past_deadline and line.status != Status.DONE
+        and timeframe[line.code][1] == Timeframe.YEAR
+    ]  # fmt: skip
+    late_ongoing = []
+    if previous.startswith(str(plan.year)):
+        reported = await reported_in(session, plan, previous)
+        leads = await lead_units(session, plan)
+        for line in view.tasks:
+            task_id, kind = timeframe[line.code]
+            answerable = [unit.id or 0] if unit is not None else leads.get(task_id or 0, [])
+            silent = not any((task_id, u) in reported for u in answerable)
+            if kind == Timeframe.ONGOING and silent and line.status != Status.DONE:
+                late_ongoing.append(line)
+    return Overdue(past_deadline, previous, late_year, late_ongoing)
+
+
+async def open_tasks_of(
+    session: AsyncSession, member: Member, unit: Unit, plan: Plan, quarter: str
+) -> tuple[list[Task], dict[int, Report]]:
+    """The tasks ``member``'s unit still owes a report on this ``quarter`` (reading only
+    that unit's latest reports), and those latest reports by task.
+    """
+    latest = {
+        task_id: report
+        for (task_id, unit_id), report in (await latest_reports(session, plan)).items()
+        if unit_id == unit.id
+    }
+    owed = [
+        task
+        for task in await tasks_in_scope(session, member, plan)
+        if owes_report(task, latest.get(task.id or 0), quarter)
+    ]
+    return owed, latest
+
+
+@dataclass(frozen=True)
+class ShortOfReports:
+    """A unit or hamlet short of reports this quarter, and who is behind it."""
+
+    item: Participation
+    members: list[str]
+
+
+async def short_of_reports(
+    session: AsyncSession, commune: Commune, plan: Plan, now: datetime
+) -> list[ShortOfReports]:
+    """The units and hamlets that have not reported all their tasks this quarter."""
+    summary = await summarise(session, commune, plan, now)
+    names: dict[int, list[str]] = {}
+    for member in await session.exec(select(Member).where(Member.commune_id == commune.id)):
+        if member.unit_id is not None:
+            names.setdefault(member.unit_id, []).append(member.name)
+    return [
+        ShortOfReports(item, names.get(item.unit_id, []))
+        for item in summary.participation
+        if item.reported < item.in_scope
+    ]
