@@ -4,6 +4,8 @@ Tests, the CLI, the offline console, polling and webhook modes all call
 :func:`build_application`.
 """
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -113,7 +115,12 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    await services_of(application).engine.dispose()
+    services = services_of(application)
+    # Background work (a fan-out) gets a moment to finish; what it leaves is held on a
+    # lease and resent by the next start.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(services.settle(), timeout=10)
+    await services.engine.dispose()
 
 
 async def start_application(application: Application) -> None:

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.offline import ApiCall, OfflineBotAPI
+from bot.services import services_of
 
 # Update ids are remembered in the database (an update seen twice is ignored), so a new
 # console session must not reuse the ids of the last one: start from the clock.
@@ -179,6 +180,9 @@ class Phone:
         self.inbox()  # what came before this update is on screen, not part of the answer
         update = Update.de_json({"update_id": next(_update_ids), **payload}, self.application.bot)
         await self.application.process_update(update)
+        # What the update started after its commit (a fan-out, a plan file) belongs to the
+        # answer a person sees, though the bot does not wait for it.
+        await services_of(self.application).settle()
         return self.inbox()
 
     def _collect(self, calls: list[ApiCall]) -> list[BotMessage]:

@@ -1,8 +1,11 @@
 """What handlers share for the life of the Application: settings, the database, the clock."""
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ContextTypes
@@ -35,6 +38,26 @@ class Services:
         default_factory=lambda: Throttle(timedelta(seconds=10), "invite code attempts")
     )
 
+    # Work started after an update's commit that the update does not wait for (a fan-out,
+    # reading a plan file): tracked so tests and shutdown can wait for it.
+    background: set["asyncio.Task[object]"] = field(default_factory=set)
+
+    def track(self, task: "asyncio.Task[object]") -> None:
+        """Count ``task`` as background work until it is done."""
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    def start(self, work: Coroutine[Any, Any, object]) -> None:
+        """Run ``work`` in the background; a failure is logged (nobody waits for it)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.track(task)
+        task.add_done_callback(_log_failure)
+
+    async def settle(self) -> None:
+        """Wait until the background work started so far (and any it starts) is done."""
+        while self.background:
+            await asyncio.gather(*list(self.background), return_exceptions=True)
+
     def now(self) -> datetime:
         """The current time (UTC), from the injectable clock."""
         return self.clock()
@@ -46,3 +69,8 @@ def services_of(source: ContextTypes.DEFAULT_TYPE | Application) -> Services:
     services = application.bot_data["services"]
     assert isinstance(services, Services)
     return services
+
+
+def _log_failure(task: "asyncio.Task[object]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger(__name__).error("background work failed", exc_info=task.exception())

@@ -96,6 +96,29 @@ async def _remove_buttons(message: Message) -> None:
         log.debug("could not remove buttons", exc_info=True)
 
 
+async def in_background(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    work: Callable[[], Coroutine[Any, Any, Any]],
+) -> None:
+    """Start ``work`` once the update's transaction has committed, without making the next
+    update wait for it: one member's fan-out or plan file never holds the others' replies.
+    A failure reaches the error handler with the update, as any other would.
+    """
+    services = services_of(context)
+
+    async def guarded() -> None:
+        try:
+            await work()
+        except Exception as error:
+            await context.application.process_error(update, error)
+
+    async def start() -> None:
+        services.start(guarded())
+
+    await send_later(start)
+
+
 def update_channel(context: ContextTypes.DEFAULT_TYPE) -> str:
     """Where an update's id is unique: Telegram numbers updates per bot."""
     return f"telegram:{context.bot.id}"

@@ -27,4 +27,8 @@ async def notify(
     notice = Outgoing(member.id, kind, key, text, visit.now, visit.now + NOTICE_LIFETIME, task_id)
     await record_in(visit.session, visit.commune.id or 0, [notice], visit.now)
     services = visit.services
-    await send_later(lambda: deliver_now(services, bot, services.now()))
+
+    async def deliver() -> None:
+        services.start(deliver_now(services, bot, services.now()))
+
+    await send_later(deliver)

@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.services import Services
 from bot.texts import esc
-from handlers.context import Visit, answer_tap, members_only, reply, send_later
+from handlers.context import Visit, answer_tap, in_background, members_only, reply
 from handlers.render import keyboard
 from models.audit import Actor
 from models.db import transaction
@@ -110,7 +110,7 @@ async def receive_plan_file(
     upload = _Upload(
         visit.services, visit.commune.id or 0, visit.member.id or 0, document.file_id, name, year
     )
-    await send_later(lambda: _dry_run(update, context, upload))
+    await in_background(update, context, lambda: _dry_run(update, context, upload))
 
 
 async def _dry_run(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
@@ -190,7 +190,7 @@ async def import_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
         visit.services, visit.commune.id or 0, visit.member.id or 0,
         pending.file_id, pending.file_name, pending.year,
     )  # fmt: skip
-    await send_later(lambda: _import(update, context, upload))
+    await in_background(update, context, lambda: _import(update, context, upload))
 
 
 async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
@@ -239,7 +239,7 @@ async def typed_choice(
         visit.services, visit.commune.id or 0, visit.member.id or 0,
         pending.file_id, pending.file_name, pending.year,
     )  # fmt: skip
-    await send_later(lambda: _import(update, context, upload))
+    await in_background(update, context, lambda: _import(update, context, upload))
     return True
 
 

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from handlers.context import Visit, members_only, reply, send_later
+from handlers.context import Visit, in_background, members_only, reply
 from models.audit import Actor, record_change
 from models.clock import format_date, local
 from models.plans import current_plan
@@ -44,7 +44,8 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     # Recorded with this update's work; sent once that has committed (the rows are the
     # promise: if the process dies half-way, the scheduler's next tick sends the rest).
     await record_in(visit.session, visit.commune.id or 0, outgoing, visit.now)
-    await send_later(lambda: _deliver_and_tell(update, context, visit, len(outgoing)))
+    count = len(outgoing)
+    await in_background(update, context, lambda: _deliver_and_tell(update, context, visit, count))
 
 
 async def _deliver_and_tell(

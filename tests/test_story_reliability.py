@@ -352,3 +352,24 @@ async def test_a_review_notice_is_an_outbox_row_that_survives_a_stop_before_it_w
     assert "Tình trạng hiện nay" in said[0].text
     await run_tick(services_of(world.app), world.app.bot)
     assert officer.inbox() == []  # once
+
+
+async def test_a_reminder_fan_out_does_not_hold_another_members_reply(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    heads = [await world.member(Role.HAMLET_HEAD, f"Trưởng ấp {n}", f"Ấp {n}") for n in (1, 2, 3)]
+    officer = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    for head in heads:  # each reminder takes a second to go
+        world.api.faults.append(Fault.slow("sendMessage", 1.0, chat_id=head.user_id))
+    services = services_of(world.app)
+    started = time.monotonic()
+    await world.app.process_update(_private_update(world, office, "/nhacnho", update_id=77))
+    await world.app.process_update(_private_update(world, officer, "/help", update_id=78))
+    answered = time.monotonic() - started
+    help_reply = [c for c in world.api.sent(officer.user_id) if "/baocao" in str(c.params)]
+    assert help_reply and answered < 0.9, answered  # not after the fan-out
+    assert services.background  # the fan-out is still going
+    await services.settle()
+    for head in heads:
+        assert any("nhắc" in m.text.lower() for m in head.inbox())
+    said = office.inbox()
+    assert any("Đã gửi nhắc nhở tới" in m.text for m in said), said
