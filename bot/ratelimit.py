@@ -15,7 +15,9 @@ a 429 is handled per request instead:
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +30,23 @@ log = logging.getLogger(__name__)
 BACKGROUND = {"background": True}
 # Longest a member's reply waits on a 429 before it is given up.
 REPLY_MAX_WAIT = 5.0
+
+
+# Seconds of 429 waiting left to the replies of the update being answered (None: no
+# update's budget applies, each reply may wait REPLY_MAX_WAIT).
+_wait_left: ContextVar[list[float] | None] = ContextVar("reply_wait_left", default=None)
+
+
+@contextmanager
+def one_wait_budget(seconds: float = REPLY_MAX_WAIT) -> Iterator[None]:
+    """The replies sent inside share ``seconds`` of waiting on 429s: an update with ten
+    replies holds the next update at most that long, not ten times that.
+    """
+    token = _wait_left.set([seconds])
+    try:
+        yield
+    finally:
+        _wait_left.reset(token)
 
 
 class _NotOurRetryLoop(logging.Filter):
@@ -70,18 +89,19 @@ class ReplyFirstRateLimiter(AIORateLimiter):
     ) -> Any:
         """Send through PTB's bucket; on a 429, wait only if this is a reply and it is short."""
         background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
-        waited = 0.0
+        shared = _wait_left.get()
+        left = [self.max_wait] if shared is None else shared
         for attempt in range(self.retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
-                if background or attempt == self.retries or waited + wait > self.max_wait:
+                if background or attempt == self.retries or wait > left[0]:
                     if not background:
                         log.warning(
                             "%s: Telegram asks to wait %.0f s; reply given up", endpoint, wait
                         )
                     raise
-                waited += wait
+                left[0] -= wait
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")

@@ -24,6 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.ratelimit import one_wait_budget
 from bot.services import Services, services_of
 from models.clock import local
 from models.db import transaction
@@ -138,17 +139,26 @@ async def update_transaction(services: Services) -> AsyncIterator[Any]:
             yield session
     finally:
         _held_sends.reset(token)
+    with one_wait_budget():
+        failure = await _send_held(held)
+    if failure is not None:
+        # The work is saved; the error handler tells the member what went wrong after it.
+        raise failure
+
+
+async def _send_held(held: list[Send]) -> Exception | None:
+    """Send what an update held back, in order; a failure other than Telegram refusing a
+    message is kept (and returned) while the rest still goes.
+    """
     failure: Exception | None = None
     for send in held:
         try:
             await send()
         except TelegramError as error:
             log.warning("a reply after a saved update failed: %s", error)
-        except Exception as error:  # the next sends still go; raised below
+        except Exception as error:  # the next sends still go
             failure = failure or error
-    if failure is not None:
-        # The work is saved; the error handler tells the member what went wrong after it.
-        raise failure
+    return failure
 
 
 async def load_commune(session: AsyncSession, services: Services) -> Commune:

@@ -373,3 +373,15 @@ async def test_a_reminder_fan_out_does_not_hold_another_members_reply(world: Wor
         assert any("nhắc" in m.text.lower() for m in head.inbox())
     said = office.inbox()
     assert any("Đã gửi nhắc nhở tới" in m.text for m in said), said
+
+
+async def test_the_replies_of_one_update_share_one_short_wait_on_429s(world: World) -> None:
+    chairman = await world.member(Role.CHAIRMAN, "Nguyễn Văn An")
+    world.api.faults.append(
+        Fault.rate_limited("sendMessage", 3, count=None, chat_id=chairman.user_id)
+    )
+    started = time.monotonic()
+    said = await chairman.send("/tonghop")  # a chart and three texts
+    elapsed = time.monotonic() - started
+    assert [m.method for m in said] == ["sendPhoto"]  # the texts were given up
+    assert 3 <= elapsed < 5, elapsed  # one wait of 3 s, not one per text
