@@ -39,6 +39,7 @@ import bot.app
 from bot.app import OFFLINE_TOKEN
 from bot.offline import OFFLINE_BOT_USERNAME, ApiCall
 from bot.phone import BotMessage, Phone
+from bot.services import services_of
 from bot.settings import Settings
 from handlers import register_handlers
 from models.plan_data import read_plan_file
@@ -331,6 +332,8 @@ class Runner:
         update = Update.de_json(payload, self.world.app.bot)
         try:
             await self.world.app.process_update(update)
+            # What the update started after its commit (a fan-out, a notice) belongs to it.
+            await services_of(self.world.app).settle()
         except Exception as error:
             trace = "".join(traceback.format_exception(error))
             pytest.fail(f"an exception escaped process_update for {payload!r}:\n{trace}")
