@@ -15,6 +15,7 @@ from sqlmodel import select
 from bot.offline import OFFLINE_BOT_USERNAME
 from bot.settings import Settings, SettingsError, load_settings
 from handlers.invites import invite_link
+from models.accounts import accounts_of
 from models.audit import CLI, list_entries, verify_chain
 from models.backup import BackupError, backup, restore
 from models.clock import format_date, local, utc_now
@@ -346,12 +347,14 @@ async def _members(settings: Settings) -> int:
         async with transaction(session_factory(engine)) as session:
             commune = await _commune(settings, session)
             rows = await list_members(session, commune)
+            accounts = await accounts_of(session, [m.id or 0 for m, _ in rows])
     finally:
         await engine.dispose()
     if not rows:
         print("No members yet. Add one with: hamlet-bot invite --role ROLE --name NAME")
     for member, unit in rows:
-        linked = "linked" if member.telegram_user_id else "not linked"
+        channels = sorted(a.channel for a in accounts.get(member.id or 0, []))
+        linked = f"linked ({', '.join(channels)})" if channels else "not linked"
         where = f", {unit.name}" if unit else ""
         print(f"#{member.id} {member.name} — {member.role}{where} — {linked}")
     return 0

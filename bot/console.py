@@ -21,6 +21,7 @@ from bot.offline import OfflineBotAPI
 from bot.phone import BotMessage, Phone
 from bot.services import services_of
 from bot.settings import Settings
+from models.accounts import TELEGRAM, accounts_of
 from models.db import transaction
 from models.members import create_member, redeem_invite
 from models.tables import Commune, Member, Role
@@ -58,6 +59,7 @@ class Console:
         self.out = out
         self.phones: dict[int, Phone] = {}
         self.members: list[Member] = []
+        self.telegram_ids: dict[int, int] = {}
         self.current: Phone | None = None
         self.current_name = ""
         self.buttons: list[tuple[str, str, int]] = []
@@ -101,10 +103,17 @@ class Console:
                         now=services.now() + timedelta(seconds=1),
                     )
                 members = list(await session.exec(statement))
-        self.members = [m for m in members if m.telegram_user_id is not None]
+            accounts = await accounts_of(session, [m.id or 0 for m in members])
+        self.telegram_ids = {
+            member_id: int(account.external_id)
+            for member_id, found in accounts.items()
+            for account in found
+            if account.channel == TELEGRAM
+        }
+        self.members = [m for m in members if m.id in self.telegram_ids]
 
     def _switch(self, member: Member | None) -> None:
-        user_id = member.telegram_user_id if member else STRANGER_ID
+        user_id = self.telegram_ids[member.id or 0] if member else STRANGER_ID
         assert user_id is not None
         name = member.name if member else "stranger"
         if user_id not in self.phones:
@@ -202,7 +211,7 @@ class Console:
         before = len(self.api.calls)
         result = await run_tick(services, self.application.bot, moment)
         sent = [c for c in self.api.calls[before:] if c.method == "sendMessage"]
-        names = {m.telegram_user_id: m.name for m in self.members}
+        names = {self.telegram_ids[m.id or 0]: m.name for m in self.members}
         held = " (quiet hours: held until morning)" if result.held else ""
         self.say(f"-- scheduler: {result.due} due, {result.recorded} new, {len(sent)} sent{held}")
         me = self.current.user_id if self.current else None

@@ -438,3 +438,4 @@ INVITE_LINKED_NOTE = (
     "Người này đã kết nối Telegram. Mã cũ không còn hiệu lực; nếu mã mới được dùng từ "
     "tài khoản khác, anh/chị sẽ được hỏi xác nhận trước khi chuyển."
 )
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo"}

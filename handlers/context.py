@@ -26,9 +26,9 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.ratelimit import one_wait_budget
 from bot.services import Services, services_of
+from models.accounts import TELEGRAM, account_of
 from models.clock import local
 from models.db import transaction
-from models.members import member_by_telegram_id
 from models.tables import Commune, Member, Role
 from models.updates import claim_update
 
@@ -185,8 +185,9 @@ def members_only(
                 return
             services = services_of(context)
             async with update_transaction(services) as session:
-                member = await member_by_telegram_id(session, user.id)
-                if member is None or member.commune_id != services.commune_id:
+                account = await account_of(session, TELEGRAM, user.id)
+                member = await session.get(Member, account.member_id) if account else None
+                if account is None or member is None or member.commune_id != services.commune_id:
                     await _answer_stranger(update, user.id, services)
                     return
                 if not await claim_update(
@@ -199,8 +200,8 @@ def members_only(
                     await answer_tap(update)
                     await reply(update, denied_text)
                     return
-                if member.unreachable_at is not None:
-                    member.unreachable_at = None  # they write again: they unblocked the bot
+                # They write again: they unblocked the bot; and this is the channel they use.
+                account.unreachable_at, account.last_seen_at = None, services.now()
                 commune = await load_commune(session, services)
                 visit = Visit(session, commune, member, services.now(), services)
                 await handler(update, context, visit)

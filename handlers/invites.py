@@ -9,6 +9,7 @@ from bot import texts
 from bot.texts import esc
 from handlers.context import Visit, members_only, reply
 from handlers.render import split_message
+from models.accounts import accounts_of
 from models.audit import Actor
 from models.clock import format_date, local
 from models.errors import DomainError
@@ -75,11 +76,13 @@ async def members_command(
 ) -> None:
     """/thanhvien: the commune's members and whether each has linked their account."""
     rows = await list_members(visit.session, visit.commune)
+    accounts = await accounts_of(visit.session, [m.id or 0 for m, _ in rows])
     lines = [texts.MEMBERS_HEADER.format(count=len(rows))]
     for member, unit in rows:
+        channels = sorted(a.channel for a in accounts.get(member.id or 0, []))
         lines.append(
             texts.MEMBER_LINE.format(
-                icon="🟢" if member.telegram_user_id else "⚪",
+                icon="🟢" if channels else "⚪",
                 name=esc(member.name),
                 role=texts.ROLE_LABELS[Role(member.role)],
                 # An office clerk's unit is usually the office itself: say it once.
@@ -87,6 +90,7 @@ async def members_command(
                 if unit and unit.name != texts.ROLE_LABELS[Role(member.role)]
                 else "",
             )
+            + "".join(f" · {texts.CHANNEL_LABELS.get(c, c)}" for c in channels)
         )
     lines.append("\n🟢 đã kết nối · ⚪ chưa kết nối")
     for part in split_message("\n".join(lines)):

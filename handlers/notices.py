@@ -9,6 +9,7 @@ from datetime import timedelta
 from telegram import Bot
 
 from handlers.context import Visit, send_later
+from models.accounts import accounts_of
 from models.tables import Member
 from scheduler.delivery import Outgoing, record_in
 from scheduler.runner import deliver_now
@@ -22,7 +23,7 @@ async def notify(
     """Queue ``text`` for ``member`` (once per ``kind`` and ``key``) and send it after the
     commit.
     """
-    if member.id is None or member.chat_id is None:
+    if member.id is None or not (await accounts_of(visit.session, [member.id]))[member.id]:
         return  # not linked: nobody to tell
     notice = Outgoing(member.id, kind, key, text, visit.now, visit.now + NOTICE_LIFETIME, task_id)
     await record_in(visit.session, visit.commune.id or 0, [notice], visit.now)

@@ -18,10 +18,11 @@ from bot.texts import esc
 from handlers.context import Visit, answer_tap, drop_buttons, members_only, reply, send_later
 from handlers.menus import set_menu
 from handlers.render import keyboard
+from models.accounts import TELEGRAM
 from models.audit import Actor
 from models.errors import DomainError
 from models.members import Redeemed, decide_relink
-from models.tables import Member, Role
+from models.tables import ChatAccount, Member, Role
 
 
 async def ask_office_to_confirm(
@@ -36,10 +37,12 @@ async def ask_office_to_confirm(
         notice = texts.RELINK_HOLDER_WARNED.format(name=esc(member.name))
         await send_later(lambda: bot.send_message(holder, notice))
     office = await session.exec(
-        select(Member).where(
+        select(ChatAccount)
+        .join(Member, col(Member.id) == col(ChatAccount.member_id))
+        .where(
             Member.commune_id == member.commune_id,
             Member.role == Role.OFFICE,
-            col(Member.chat_id).is_not(None),
+            ChatAccount.channel == TELEGRAM,
             col(Member.id) != member.id,
         )
     )
@@ -55,10 +58,8 @@ async def ask_office_to_confirm(
         ]
     )
     for clerk in office:
-        if clerk.chat_id is not None:
-            await send_later(
-                functools.partial(bot.send_message, clerk.chat_id, text, reply_markup=buttons)
-            )
+        chat_id = int(clerk.chat_id)
+        await send_later(functools.partial(bot.send_message, chat_id, text, reply_markup=buttons))
 
 
 @members_only({Role.OFFICE})

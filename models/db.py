@@ -29,8 +29,12 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Migrations pass ``foreign_keys=False``: SQLite alters a table by copying it, and the
+    copy cannot replace a table that others refer to while the keys are enforced.
+    """
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
     engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -39,7 +43,7 @@ def create_engine(url: str) -> AsyncEngine:
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
         # The driver's own transaction handling begins a transaction only at the first
         # INSERT/UPDATE/DELETE: a SAVEPOINT before that is a transaction of its own, whose

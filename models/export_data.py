@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.accounts import accounts_of
 from models.clock import local, quarter_label, quarter_of
 from models.errors import DomainError
 from models.plans import plan_areas, plan_tasks
@@ -245,6 +246,8 @@ async def gather_export(
     ]
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
     members = list(await session.exec(select(Member).where(Member.commune_id == commune.id)))
+    accounts = await accounts_of(session, [m.id for m in members if m.id is not None])
+    linked = {member_id for member_id, found in accounts.items() if found}
     reports = list(
         await session.exec(
             select(Report)
@@ -337,7 +340,9 @@ async def gather_export(
         tasks=export_tasks,
         latest=latest,
         history=[convert(report) for report in in_period],
-        participation=_participation(units, members, tasks, links, reports, in_period, timezone),
+        participation=_participation(
+            units, members, linked, tasks, links, reports, in_period, timezone
+        ),
     )
 
 
@@ -390,6 +395,7 @@ def _tasks(
 def _participation(
     units: Sequence[Unit],
     members: Sequence[Member],
+    linked: set[int],
     tasks: Sequence[Task],
     links: Sequence[TaskUnit],
     reports: Sequence[Report],
@@ -414,7 +420,7 @@ def _participation(
                 unit_name=unit.name,
                 kind=unit.kind,
                 members=tuple(sorted(m.name for m in own)),
-                members_linked=sum(1 for m in own if m.telegram_user_id is not None),
+                members_linked=sum(1 for m in own if m.id in linked),
                 tasks_led=led,
                 tasks_coordinated=coordinated,
                 tasks_in_scope=answerable,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.accounts import TELEGRAM, channel_account, link_account, member_by_telegram_id
 from models.audit import SYSTEM, Actor, record_change, snapshot
 from models.clock import as_utc
 from models.errors import DomainError
@@ -18,7 +19,7 @@ from models.units import UnitCatalogue
 INVITE_TTL = timedelta(days=7)
 MAX_NAME_LENGTH = 80
 # What the audit keeps of a member.
-MEMBER_FIELDS = ("name", "role", "unit_id", "telegram_user_id", "chat_id", "muted_until")
+MEMBER_FIELDS = ("name", "role", "unit_id", "muted_until")
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ async def create_member(
         # wanted (a lost message, a new phone).
         existing = same[0]
         code, expires_at = await issue_invite(session, existing, now=now, ttl=ttl, actor=actor)
-        linked = existing.telegram_user_id is not None
+        linked = await _telegram_id(session, existing) is not None
         return IssuedInvite(existing, unit, code, expires_at, existing=True, linked=linked)
     member = Member(
         commune_id=commune.id,
@@ -198,8 +199,9 @@ async def issue_invite(
             col(Invite.used_at).is_(None) | col(Invite.claimant_user_id).is_not(None),
         )
     )
+    holder = await _telegram_id(session, member)
     for old in earlier:
-        if old.claimant_user_id is not None and old.claimant_user_id == member.telegram_user_id:
+        if old.claimant_user_id is not None and old.claimant_user_id == holder:
             continue  # an accepted request: used, nothing to void
         old.revoked_at = now
         await record_change(
@@ -259,8 +261,10 @@ async def redeem_invite(
         raise DomainError("invite_invalid")
     member = await session.get(Member, invite.member_id)
     assert member is not None
+    account = await channel_account(session, member, TELEGRAM)
+    holder = int(account.external_id) if account is not None else None
     if invite.used_at is not None:
-        if member.telegram_user_id == telegram_user_id:
+        if holder == telegram_user_id:
             # People tap the link in their chat history again: they are already in.
             raise DomainError("already_linked", member.name)
         if invite.claimant_user_id == telegram_user_id and invite.revoked_at is None:
@@ -274,7 +278,7 @@ async def redeem_invite(
     if linked is not None and linked.id != member.id:
         raise DomainError("account_linked", linked.name)
     invite.used_at = now
-    if member.telegram_user_id is not None and member.telegram_user_id != telegram_user_id:
+    if holder is not None and holder != telegram_user_id:
         # Someone else holds this member: a new phone, or someone who got hold of the code.
         # Only the office can tell; until then nothing moves.
         invite.claimant_user_id = telegram_user_id
@@ -288,13 +292,14 @@ async def redeem_invite(
             at=now, commune_id=member.commune_id,
             after={"invite_id": invite.id, "claimant_user_id": telegram_user_id},
         )  # fmt: skip
-        return Redeemed(member, invite, pending=True, previous_chat_id=member.chat_id)
-    before = snapshot(member, MEMBER_FIELDS)
-    member.telegram_user_id = telegram_user_id
-    member.chat_id = chat_id
-    member.linked_at = now
-    await session.flush()
-    await _audit_member(session, Actor.of(member), "member.link", member, now, before)
+        previous = int(account.chat_id) if account is not None else None
+        return Redeemed(member, invite, pending=True, previous_chat_id=previous)
+    await link_account(session, member, TELEGRAM, telegram_user_id, chat_id, now)
+    await record_change(
+        session, actor=Actor.of(member), action="member.link", object_type="member",
+        object_id=member.id, at=now, commune_id=member.commune_id,
+        after={"channel": TELEGRAM, "account": telegram_user_id},
+    )  # fmt: skip
     return Redeemed(member, invite)
 
 
@@ -310,7 +315,11 @@ async def pending_relinks(session: AsyncSession, commune_id: int) -> list[tuple[
         )
         .order_by(col(Invite.id))
     )
-    return [(i, m) for i, m in rows if m.telegram_user_id != i.claimant_user_id]
+    found = []
+    for invite, member in rows:
+        if await _telegram_id(session, member) != invite.claimant_user_id:
+            found.append((invite, member))
+    return found
 
 
 async def decide_relink(
@@ -341,12 +350,14 @@ async def decide_relink(
     member = await session.get(Member, invite.member_id)
     assert member is not None
     claimant = invite.claimant_user_id
-    if claimant is None or invite.revoked_at is not None or member.telegram_user_id == claimant:
+    account = await channel_account(session, member, TELEGRAM)
+    holder = int(account.external_id) if account is not None else None
+    if claimant is None or invite.revoked_at is not None or holder == claimant:
         raise DomainError("relink_gone")
     if invite.claimed_at is None or as_utc(invite.claimed_at) <= now - ttl:
         raise DomainError("relink_gone")
-    previous_chat_id = member.chat_id
-    before = snapshot(member, MEMBER_FIELDS)
+    previous_chat_id = int(account.chat_id) if account is not None else None
+    before = {"channel": TELEGRAM, "account": holder}
     if not accept:
         invite.revoked_at = now
         await record_change(
@@ -358,10 +369,7 @@ async def decide_relink(
     other = await member_by_telegram_id(session, claimant)
     if other is not None and other.id != member.id:
         raise DomainError("account_linked", other.name)
-    member.telegram_user_id = claimant
-    member.chat_id = invite.claimant_chat_id
-    member.linked_at = now
-    member.unreachable_at = None
+    await link_account(session, member, TELEGRAM, claimant, invite.claimant_chat_id, now)
     # Any other request for this member is void: a mis-tap weeks later must not move it.
     for other_claim in await session.exec(
         select(Invite).where(
@@ -373,14 +381,18 @@ async def decide_relink(
     ):
         other_claim.revoked_at = now
     await session.flush()
-    await _audit_member(session, actor, "member.relink", member, now, before)
+    await record_change(
+        session, actor=actor, action="member.relink", object_type="member",
+        object_id=member.id, at=now, commune_id=member.commune_id, before=before,
+        after={"channel": TELEGRAM, "account": claimant},
+    )  # fmt: skip
     return Redeemed(member, invite, previous_chat_id=previous_chat_id)
 
 
-async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Member | None:
-    """The member linked to a Telegram account, if any."""
-    statement = select(Member).where(Member.telegram_user_id == telegram_user_id)
-    return (await session.exec(statement)).first()
+async def _telegram_id(session: AsyncSession, member: Member) -> int | None:
+    """The Telegram account a member is linked to, if any."""
+    account = await channel_account(session, member, TELEGRAM)
+    return int(account.external_id) if account is not None else None
 
 
 async def list_members(

@@ -143,16 +143,31 @@ class Member(SQLModel, table=True):
     name: str
     role: str
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
-    # One Telegram account is one member, across every commune in the database.
-    telegram_user_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
-    )
-    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
-    linked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # Routine prompts wait until then (/tamdung); deadline messages still go.
     muted_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # Set when Telegram says the member blocked the bot; cleared when they write again.
+
+
+class ChatAccount(SQLModel, table=True):
+    """A member's account on one chat channel (Telegram, Zalo): a member may have one on
+    each. One account is one member, across every commune in the database.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        UniqueConstraint("member_id", "channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    channel: str
+    # The channel's id of the person, and of the chat with them, as text (Zalo's are text).
+    external_id: str
+    chat_id: str
+    linked_at: datetime = Field(sa_column=_utc_column())
+    last_seen_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Set when the channel says the person blocked the bot; cleared when they write again.
     unreachable_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 

@@ -51,8 +51,9 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import texts
 from bot.texts import esc
+from models.accounts import TELEGRAM
 from models.db import SessionFactory, transaction
-from models.tables import Member, Reminder, ReminderStatus, Role, Task, Unit
+from models.tables import ChatAccount, Member, Reminder, ReminderStatus, Role, Task, Unit
 from scheduler.messages import buttons_for
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,8 @@ class _Job:
     reminder: Reminder
     member: Member
     markup: InlineKeyboardMarkup | None
+    # The member's Telegram chat (None: the member has no Telegram account any more).
+    chat_id: int | None = None
     started: bool = False
 
 
@@ -321,17 +324,26 @@ async def _claim(run: _Run, ceiling: int, size: int) -> _Batch | None:
         )
         won = [row[0] for row in result]
         rows = await session.exec(
-            select(Reminder, Member, Task)
+            select(Reminder, Member, Task, ChatAccount)
             .join(Member, col(Member.id) == col(Reminder.member_id))
             .join(Task, col(Task.id) == col(Reminder.task_id), isouter=True)
+            .join(
+                ChatAccount,
+                (col(ChatAccount.member_id) == col(Member.id))
+                & (col(ChatAccount.channel) == TELEGRAM),
+                isouter=True,
+            )
             .where(col(Reminder.id).in_(won))
             .order_by(col(Reminder.id))
         )
         jobs = [
             _Job(
-                reminder, member, buttons_for(reminder.kind, task.id, task.code) if task else None
+                reminder,
+                member,
+                buttons_for(reminder.kind, task.id, task.code) if task else None,
+                int(account.chat_id) if account is not None else None,
             )
-            for reminder, member, task in rows
+            for reminder, member, task, account in rows
         ]
     return _Batch(lease_until, jobs)
 
@@ -397,9 +409,13 @@ def _retry_after(error: RetryAfter) -> timedelta:
 async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
     reminder, member, report = job.reminder, job.member, run.report
     reminder_id = reminder.id
-    assert reminder_id is not None and member.chat_id is not None
-    chat_id = member.chat_id
+    assert reminder_id is not None
+    chat_id = job.chat_id
     lease = batch.lease_until
+    if chat_id is None:
+        await run.db(partial(_finish, run, reminder_id, lease, ReminderStatus.FAILED, "no chat"))
+        report.failed += 1
+        return
     options = _send_options(run.bot)
     for attempt in range(len(run.backoff) + 1):
         try:
@@ -549,20 +565,26 @@ async def _mark_unreachable(run: _Run, member: Member) -> None:
     at = run.now
     async with transaction(run.sessions) as session:
         await session.exec(
-            update(Member)
-            .where(col(Member.id) == member.id, col(Member.unreachable_at).is_(None))
+            update(ChatAccount)
+            .where(
+                col(ChatAccount.member_id) == member.id,
+                col(ChatAccount.channel) == TELEGRAM,
+                col(ChatAccount.unreachable_at).is_(None),
+            )
             .values(unreachable_at=at)
         )
         row = await session.get(Member, member.id)
         assert row is not None
         unit = await session.get(Unit, row.unit_id) if row.unit_id else None
         office = await session.exec(
-            select(Member).where(
+            select(Member)
+            .join(ChatAccount, col(ChatAccount.member_id) == col(Member.id))
+            .where(
                 Member.commune_id == row.commune_id,
                 Member.role == Role.OFFICE,
-                col(Member.chat_id).is_not(None),
                 col(Member.id) != row.id,
             )
+            .distinct()
         )
         text = texts.UNREACHABLE_NOTICE.format(
             name=esc(row.name), unit=f" ({esc(unit.name)})" if unit else ""

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.accounts import accounts_of, best_account
 from models.clock import as_utc, quarter_of
 from models.plans import plan_tasks
 from models.reports import latest_reports, owes_report
@@ -47,9 +48,11 @@ async def read_situation(
             if owes_report(by_id[t], latest.get((t, unit.id or 0)), period)
         )
 
+    accounts = await accounts_of(session, [m.id for m in members if m.id is not None])
     recipients = []
     for member in members:
-        if member.chat_id is None:
+        linked = accounts.get(member.id or 0, [])
+        if not linked:
             continue
         unit = units.get(member.unit_id) if member.unit_id else None
         reports_on_tasks = member.role in (Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE)
@@ -61,7 +64,7 @@ async def read_situation(
                 unit_name=unit.name if unit else None,
                 anti_corruption=bool(unit and unit.anti_corruption),
                 muted_until=as_utc(member.muted_until) if member.muted_until else None,
-                reachable=member.unreachable_at is None,
+                reachable=best_account(linked) is not None,
                 open_this_quarter=open_tasks(unit, quarter) if reports_on_tasks else (),
                 open_for_deadline=open_tasks(unit, deadline_quarter) if reports_on_tasks else (),
             )

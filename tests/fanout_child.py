@@ -17,9 +17,10 @@ from sqlmodel import select
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from models.accounts import TELEGRAM
 from models.clock import utc_now
 from models.db import create_engine, migrate, session_factory, transaction
-from models.tables import Commune, Member, Role
+from models.tables import ChatAccount, Commune, Member, Role
 from scheduler.delivery import CONCURRENCY, Outgoing, deliver_pending, record
 
 TOKEN = "1000000001:fanout-child"
@@ -42,16 +43,24 @@ async def setup(url: str, members: int) -> list[int]:
                     commune_id=commune_id,
                     name=f"Trưởng ấp {n}",
                     role=Role.HAMLET_HEAD,
-                    telegram_user_id=FIRST_CHAT + n,
-                    chat_id=FIRST_CHAT + n,
                     created_at=now,
-                    linked_at=now,
                 )
                 for n in range(members)
             ]
             session.add_all(rows)
             await session.flush()
-            ids = [(row.id or 0, row.chat_id or 0) for row in rows]
+            session.add_all(
+                ChatAccount(
+                    commune_id=commune_id,
+                    member_id=row.id or 0,
+                    channel=TELEGRAM,
+                    external_id=str(FIRST_CHAT + n),
+                    chat_id=str(FIRST_CHAT + n),
+                    linked_at=now,
+                )
+                for n, row in enumerate(rows)
+            )
+            ids = [(row.id or 0, FIRST_CHAT + n) for n, row in enumerate(rows)]
         items = [
             Outgoing(
                 member_id, "manual", "fanout", f"Nhắc báo cáo {chat}", now, now + timedelta(1)

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import Application
 
 from bot.offline import OfflineBotAPI
 from bot.phone import Phone
 from bot.services import services_of
+from models.accounts import TELEGRAM, channel_account, member_by_telegram_id
 from models.db import transaction
 from models.members import create_member
 from models.tables import Commune, Member, Report, ReportDraft, Role, Task
@@ -74,9 +76,8 @@ def vn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datet
 async def draft_of(world: World, phone: Phone) -> ReportDraft | None:
     """The report in progress of the member using ``phone``."""
     async with transaction(services_of(world.app).sessions) as session:
-        member = (
-            await session.exec(select(Member).where(Member.telegram_user_id == phone.user_id))
-        ).one()
+        member = await member_by_telegram_id(session, phone.user_id)
+        assert member is not None
         statement = select(ReportDraft).where(ReportDraft.member_id == member.id)
         return (await session.exec(statement)).first()
 
@@ -102,3 +103,9 @@ def callback_answers(world: World, since: int) -> list[str]:
         for call in world.api.calls[since:]
         if call.method == "answerCallbackQuery"
     ]
+
+
+async def telegram_id(session: AsyncSession, member: Member) -> int | None:
+    """The Telegram account ``member`` is linked to, if any."""
+    account = await channel_account(session, member, TELEGRAM)
+    return int(account.external_id) if account is not None else None

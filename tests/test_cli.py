@@ -108,7 +108,7 @@ def test_relink_is_decided_on_the_command_line(tmp_path: Path) -> None:
     from models.db import create_engine, session_factory, transaction
     from models.members import create_member, redeem_invite
     from models.tables import Commune, Member, Role
-    from tests.helpers import DEFAULT_NOW
+    from tests.helpers import DEFAULT_NOW, telegram_id
 
     assert hamlet_bot(tmp_path, "init").returncode == 0
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
@@ -140,7 +140,7 @@ def test_relink_is_decided_on_the_command_line(tmp_path: Path) -> None:
         engine = create_engine(url)
         try:
             async with transaction(session_factory(engine)) as session:
-                return (await session.exec(select(Member))).one().telegram_user_id
+                return await telegram_id(session, (await session.exec(select(Member))).one())
         finally:
             await engine.dispose()
 

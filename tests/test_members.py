@@ -10,7 +10,7 @@ from models.audit import Actor, verify_chain
 from models.errors import DomainError
 from models.members import create_member, decide_relink, parse_role, redeem_invite
 from models.tables import AuditEntry, Commune, Invite, Member, Role
-from tests.helpers import DEFAULT_NOW
+from tests.helpers import DEFAULT_NOW, telegram_id
 
 NOW = DEFAULT_NOW
 
@@ -33,7 +33,7 @@ async def test_invite_codes_are_long_random_hashed_and_single_use(
     member = (
         await redeem_invite(session, first.code, telegram_user_id=11, chat_id=11, now=NOW)
     ).member
-    assert member.id == first.member.id and member.telegram_user_id == 11
+    assert member.id == first.member.id and await telegram_id(session, member) == 11
     with pytest.raises(DomainError) as used:
         await redeem_invite(session, first.code, telegram_user_id=12, chat_id=12, now=NOW)
     assert used.value.reason == "invite_used"
@@ -115,7 +115,7 @@ async def test_a_new_invite_voids_the_earlier_code(
         await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
     assert old.value.reason == "invite_replaced"
     redeemed = await redeem_invite(session, second.code, telegram_user_id=21, chat_id=21, now=NOW)
-    assert not redeemed.pending and redeemed.member.telegram_user_id == 21
+    assert not redeemed.pending and await telegram_id(session, redeemed.member) == 21
 
 
 async def test_a_code_for_a_linked_member_waits_for_the_office(
@@ -137,7 +137,7 @@ async def test_a_code_for_a_linked_member_waits_for_the_office(
     claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
     assert claim.pending and claim.previous_chat_id == 21
     member = await session.get(Member, first.member.id)
-    assert member is not None and member.telegram_user_id == 21  # nothing moved
+    assert member is not None and await telegram_id(session, member) == 21  # nothing moved
     with pytest.raises(DomainError) as waiting:
         await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
     assert waiting.value.reason == "relink_pending"
@@ -150,7 +150,7 @@ async def test_a_code_for_a_linked_member_waits_for_the_office(
         accept=True,
         now=NOW,
     )
-    assert moved.member.telegram_user_id == 22 and moved.previous_chat_id == 21
+    assert await telegram_id(session, moved.member) == 22 and moved.previous_chat_id == 21
     with pytest.raises(DomainError) as twice:
         await decide_relink(
             session,
@@ -187,7 +187,7 @@ async def test_the_office_can_refuse_a_relink(session: AsyncSession, commune: Co
         now=NOW,
     )
     member = await session.get(Member, first.member.id)
-    assert member is not None and member.telegram_user_id == 21
+    assert member is not None and await telegram_id(session, member) == 21
     with pytest.raises(DomainError) as used:
         await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
     assert used.value.reason == "invite_used"
@@ -236,7 +236,7 @@ async def test_accepting_one_request_voids_the_others_and_old_requests_expire(
         session, real.invite.id or 0, commune_id=commune.id or 0, actor=actor,
         accept=True, now=NOW,
     )  # fmt: skip
-    assert moved.member.telegram_user_id == 22
+    assert await telegram_id(session, moved.member) == 22
 
 
 async def test_another_communes_office_cannot_decide(

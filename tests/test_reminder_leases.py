@@ -32,8 +32,9 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import RequestData
 
 from bot.offline import Fault, OfflineBotAPI
+from models.accounts import TELEGRAM
 from models.db import SessionFactory, create_engine, session_factory, transaction
-from models.tables import Commune, Member, Reminder, ReminderStatus, Role
+from models.tables import ChatAccount, Commune, Member, Reminder, ReminderStatus, Role
 from scheduler import delivery
 from scheduler.delivery import (
     BATCH,
@@ -130,15 +131,23 @@ class Desk:
                     commune_id=self.commune_id,
                     name=f"Trưởng ấp {n}",
                     role=Role.HAMLET_HEAD,
-                    telegram_user_id=FIRST_CHAT + n,
-                    chat_id=FIRST_CHAT + n,
                     created_at=NOW,
-                    linked_at=NOW,
                 )
                 for n in range(start, start + count)
             ]
             session.add_all(rows)
             await session.flush()
+            session.add_all(
+                ChatAccount(
+                    commune_id=self.commune_id,
+                    member_id=row.id or 0,
+                    channel=TELEGRAM,
+                    external_id=str(FIRST_CHAT + n),
+                    chat_id=str(FIRST_CHAT + n),
+                    linked_at=NOW,
+                )
+                for n, row in enumerate(rows, start=start)
+            )
             ids = [row.id for row in rows if row.id is not None]
         self.member_ids += ids
         return ids
@@ -545,7 +554,8 @@ def _child(*args: str) -> subprocess.Popen[bytes]:
 def _statuses_by_chat(path: Path) -> dict[int, str]:
     with sqlite3.connect(path) as connection:
         rows = connection.execute(
-            "SELECT m.chat_id, r.status FROM reminder r JOIN member m ON m.id = r.member_id"
+            "SELECT a.chat_id, r.status FROM reminder r"
+            " JOIN chataccount a ON a.member_id = r.member_id AND a.channel = 'telegram'"
         ).fetchall()
     connection.close()
     return {int(chat): str(status) for chat, status in rows}

@@ -17,8 +17,8 @@ from bot.offline import Fault
 from bot.phone import Phone
 from bot.services import services_of
 from models.db import transaction
-from models.tables import Invite, Member, ProcessedUpdate, Role
-from tests.helpers import World, all_reports, draft_of
+from models.tables import ChatAccount, Invite, Member, ProcessedUpdate, Role
+from tests.helpers import World, all_reports, draft_of, telegram_id
 
 pytestmark = pytest.mark.e2e
 
@@ -183,9 +183,11 @@ async def test_in_a_group_the_bot_only_says_to_write_privately(world: World) -> 
     assert await all_reports(world) == []
     async with transaction(services_of(world.app).sessions) as session:
         members = list(await session.exec(select(Member)))
-    assert all(m.chat_id is None or m.chat_id > 0 for m in members)
+        accounts = list(await session.exec(select(ChatAccount)))
+        sau = next(m for m in members if m.name == "Lê Văn Sáu")
+        assert await telegram_id(session, sau) is None
+    assert all(int(a.chat_id) > 0 for a in accounts)
     assert not any(m.name == "Kẻ Lạ" for m in members)
-    assert not any(m.name == "Lê Văn Sáu" and m.telegram_user_id for m in members)
     # The same code still works where it belongs: in a private chat.
     said = await newcomer.send(f"/start {code}")
     assert "đã được đăng ký" in said[0].text

@@ -10,6 +10,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.offline import Fault, OfflineBotAPI
 from bot.services import services_of
 from bot.settings import Settings
+from models.accounts import channel_account
 from models.db import transaction
 from models.tables import Member, Reminder, Role
 from scheduler.delivery import deliver_pending
@@ -193,7 +194,8 @@ async def test_a_member_who_blocked_the_bot_is_marked_and_the_office_told_once(
     await health.send("/nhiemvu")  # they unblocked the bot and wrote again
     async with transaction(services_of(world.app).sessions) as session:
         member = (await session.exec(select(Member).where(Member.name == "Lê Văn Cường"))).one()
-    assert member.unreachable_at is None
+        account = await channel_account(session, member)
+    assert account is not None and account.unreachable_at is None
 
 
 async def test_a_429_is_retried_and_the_message_delivered(world: World) -> None:
