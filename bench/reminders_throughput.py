@@ -97,7 +97,7 @@ async def _add_members(settings: Settings, count: int) -> list[int]:
                 )  # fmt: skip
                 chat = 800_000_000 + n
                 await redeem_invite(
-                    session, issued.code, telegram_user_id=chat, chat_id=chat,
+                    session, issued.code, external_id=chat, chat_id=chat,
                     now=MOMENT - timedelta(days=29),
                 )  # fmt: skip
                 chats.append(chat)

@@ -373,7 +373,7 @@ async def _relink(settings: Settings, action: str, number: int) -> int:
                 if not waiting:
                     print("No request is waiting.")
                 for invite, member in waiting:
-                    account = invite.claimant_name or invite.claimant_user_id
+                    account = invite.claimant_name or invite.claimant_external_id
                     print(f"#{invite.id} {member.name} ({member.role}) — new account: {account}")
                 return 0
             done = await decide_relink(

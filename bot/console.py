@@ -98,7 +98,7 @@ class Console:
                     await redeem_invite(
                         session,
                         issued.code,
-                        telegram_user_id=_DEMO_ID_BASE + offset,
+                        external_id=_DEMO_ID_BASE + offset,
                         chat_id=_DEMO_ID_BASE + offset,
                         now=services.now() + timedelta(seconds=1),
                     )

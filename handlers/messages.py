@@ -13,9 +13,9 @@ from handlers.commands import is_quick_report, read_typed_command
 from handlers.context import Visit, answer_tap, members_only, reply, run_in_visit
 from handlers.onboarding import start
 from handlers.plan_upload import is_plan_file, receive_plan_file
+from models.accounts import member_by_telegram_id
 from models.db import transaction
 from models.drafts import discard_draft, get_draft
-from models.members import member_by_telegram_id
 from models.reports import REPORTING_ROLES
 from models.review import drop_return
 from models.tables import Role

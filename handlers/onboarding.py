@@ -18,8 +18,9 @@ from handlers.context import (
 )
 from handlers.menus import help_text, set_menu
 from handlers.relink import ask_office_to_confirm
+from models.accounts import member_by_telegram_id
 from models.errors import DomainError
-from models.members import member_by_telegram_id, redeem_invite
+from models.members import redeem_invite
 from models.tables import Member, Role, Unit
 from models.updates import claim_update
 
@@ -51,7 +52,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             redeemed = await redeem_invite(
                 session,
                 code,
-                telegram_user_id=user.id,
+                external_id=user.id,
                 chat_id=chat.id,
                 now=services.now(),
                 commune_id=services.commune_id,

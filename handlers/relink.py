@@ -32,7 +32,7 @@ async def ask_office_to_confirm(
     member, invite = redeemed.member, redeemed.invite
     await reply(update, texts.RELINK_WAIT.format(name=esc(member.name)))
     bot = update.get_bot()
-    holder = redeemed.previous_chat_id
+    holder = _telegram_chat(redeemed.invite.claimant_channel, redeemed.previous_chat)
     if holder is not None:
         notice = texts.RELINK_HOLDER_WARNED.format(name=esc(member.name))
         await send_later(lambda: bot.send_message(holder, notice))
@@ -109,7 +109,9 @@ async def _decide(update: Update, visit: Visit, args: list[str], *, accept: bool
         return
     member, invite, bot = done.member, done.invite, update.get_bot()
     name = esc(member.name)
-    claimant = invite.claimant_chat_id
+    # The messages below go through Telegram: accounts on another channel are told there
+    # once that channel is wired.
+    claimant = _telegram_chat(invite.claimant_channel, invite.claimant_chat)
     if not accept:
         await reply(update, texts.RELINK_REFUSED_OFFICE.format(name=name))
         if claimant is not None:
@@ -122,7 +124,11 @@ async def _decide(update: Update, visit: Visit, args: list[str], *, accept: bool
         role = Role(member.role)
         await send_later(lambda: bot.send_message(claimant, welcome))
         await send_later(lambda: set_menu(bot, claimant, role))
-    previous = done.previous_chat_id
+    previous = _telegram_chat(invite.claimant_channel, done.previous_chat)
     if previous is not None and previous != claimant:
         moved = texts.RELINK_DONE_HOLDER.format(name=name)
         await send_later(lambda: bot.send_message(previous, moved))
+
+
+def _telegram_chat(channel: str | None, chat: str | None) -> int | None:
+    return int(chat) if chat is not None and (channel or TELEGRAM) == TELEGRAM else None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.accounts import TELEGRAM, channel_account, link_account, member_by_telegram_id
+from models.accounts import TELEGRAM, channel_account, link_account, member_by_account
 from models.audit import SYSTEM, Actor, record_change, snapshot
 from models.clock import as_utc
 from models.errors import DomainError
@@ -45,8 +45,8 @@ class Redeemed:
     invite: Invite
     # The member was linked to another account: nothing moved, the office must confirm.
     pending: bool = False
-    # The account the member was linked to before (to tell them).
-    previous_chat_id: int | None = None
+    # The chat the member was linked to before on that channel (to tell them).
+    previous_chat: str | None = None
 
 
 def parse_role(text: str) -> Role:
@@ -196,12 +196,14 @@ async def issue_invite(
         select(Invite).where(
             Invite.member_id == member.id,
             col(Invite.revoked_at).is_(None),
-            col(Invite.used_at).is_(None) | col(Invite.claimant_user_id).is_not(None),
+            col(Invite.used_at).is_(None) | col(Invite.claimant_external_id).is_not(None),
         )
     )
-    holder = await _telegram_id(session, member)
     for old in earlier:
-        if old.claimant_user_id is not None and old.claimant_user_id == holder:
+        claimant = old.claimant_external_id
+        if claimant is not None and claimant == await _holder(
+            session, member, old.claimant_channel
+        ):
             continue  # an accepted request: used, nothing to void
         old.revoked_at = now
         await record_change(
@@ -232,25 +234,26 @@ async def redeem_invite(
     session: AsyncSession,
     code: str,
     *,
-    telegram_user_id: int,
-    chat_id: int,
+    external_id: object,
+    chat_id: object,
     now: datetime,
+    channel: str = TELEGRAM,
     commune_id: int | None = None,
     account_name: str = "",
 ) -> Redeemed:
-    """Link a Telegram account to the member an invite was made for.
+    """Link a chat account (Telegram or Zalo) to the member an invite was made for.
 
-    A member linked to another account already is not moved: the code is kept as a
-    request that the office confirms (:func:`confirm_relink`) or refuses.
+    A member linked to another account on that channel already is not moved: the code is
+    kept as a request that the office confirms (:func:`decide_relink`) or refuses.
 
     Raises:
         DomainError: ``invite_invalid`` (no such code), ``invite_replaced`` (voided by
-            a newer code),
-            ``invite_expired``, ``invite_used``, ``account_linked`` (this account is
-            already another member; detail is the name), ``already_linked`` (this code was
-            used by this same account; detail is the name), ``relink_pending`` (this
-            account asked already and waits for the office).
+            a newer code), ``invite_expired``, ``invite_used``, ``account_linked`` (this
+            account is already another member; detail is the name), ``already_linked``
+            (this code was used by this same account; detail is the name),
+            ``relink_pending`` (this account asked already and waits for the office).
     """
+    person = str(external_id)
     if not code or len(code) > 64:
         raise DomainError("invite_invalid")
     invite = (
@@ -261,46 +264,53 @@ async def redeem_invite(
         raise DomainError("invite_invalid")
     member = await session.get(Member, invite.member_id)
     assert member is not None
-    account = await channel_account(session, member, TELEGRAM)
-    holder = int(account.external_id) if account is not None else None
+    account = await channel_account(session, member, channel)
+    holder = account.external_id if account is not None else None
     if invite.used_at is not None:
-        if holder == telegram_user_id:
+        if holder == person:
             # People tap the link in their chat history again: they are already in.
             raise DomainError("already_linked", member.name)
-        if invite.claimant_user_id == telegram_user_id and invite.revoked_at is None:
+        claimed = (invite.claimant_channel, invite.claimant_external_id) == (channel, person)
+        if claimed and invite.revoked_at is None:
             raise DomainError("relink_pending", member.name)
         raise DomainError("invite_used")
     if invite.revoked_at is not None:
         raise DomainError("invite_replaced")
     if as_utc(invite.expires_at) <= now:
         raise DomainError("invite_expired")
-    linked = await member_by_telegram_id(session, telegram_user_id)
+    linked = await member_by_account(session, channel, person)
     if linked is not None and linked.id != member.id:
         raise DomainError("account_linked", linked.name)
     invite.used_at = now
-    if holder is not None and holder != telegram_user_id:
+    if holder is not None and holder != person:
         # Someone else holds this member: a new phone, or someone who got hold of the code.
         # Only the office can tell; until then nothing moves.
-        invite.claimant_user_id = telegram_user_id
-        invite.claimant_chat_id = chat_id
+        invite.claimant_channel, invite.claimant_external_id = channel, person
+        invite.claimant_chat = str(chat_id)
         invite.claimant_name = account_name[:80] or None
         invite.claimed_at = now
         await session.flush()
         await record_change(
-            session, actor=Actor("telegram", None, account_name[:80]),
+            session, actor=Actor(channel, None, account_name[:80]),
             action="member.relink_request", object_type="member", object_id=member.id,
             at=now, commune_id=member.commune_id,
-            after={"invite_id": invite.id, "claimant_user_id": telegram_user_id},
+            after={"invite_id": invite.id, "channel": channel, "account": person},
         )  # fmt: skip
-        previous = int(account.chat_id) if account is not None else None
-        return Redeemed(member, invite, pending=True, previous_chat_id=previous)
-    await link_account(session, member, TELEGRAM, telegram_user_id, chat_id, now)
+        previous = account.chat_id if account is not None else None
+        return Redeemed(member, invite, pending=True, previous_chat=previous)
+    await link_account(session, member, channel, person, chat_id, now)
     await record_change(
         session, actor=Actor.of(member), action="member.link", object_type="member",
         object_id=member.id, at=now, commune_id=member.commune_id,
-        after={"channel": TELEGRAM, "account": telegram_user_id},
+        after={"channel": channel, "account": person},
     )  # fmt: skip
     return Redeemed(member, invite)
+
+
+async def _holder(session: AsyncSession, member: Member, channel: str | None) -> str | None:
+    """Who holds ``member`` on ``channel`` (their external id), if anyone."""
+    account = await channel_account(session, member, channel or TELEGRAM)
+    return account.external_id if account is not None else None
 
 
 async def pending_relinks(session: AsyncSession, commune_id: int) -> list[tuple[Invite, Member]]:
@@ -310,14 +320,14 @@ async def pending_relinks(session: AsyncSession, commune_id: int) -> list[tuple[
         .join(Member, col(Member.id) == col(Invite.member_id))
         .where(
             Invite.commune_id == commune_id,
-            col(Invite.claimant_user_id).is_not(None),
+            col(Invite.claimant_external_id).is_not(None),
             col(Invite.revoked_at).is_(None),
         )
         .order_by(col(Invite.id))
     )
     found = []
     for invite, member in rows:
-        if await _telegram_id(session, member) != invite.claimant_user_id:
+        if await _holder(session, member, invite.claimant_channel) != invite.claimant_external_id:
             found.append((invite, member))
     return found
 
@@ -338,7 +348,7 @@ async def decide_relink(
     A request is void once decided, once a newer code was issued for the member, once
     another request for the member was accepted, and after ``ttl``.
 
-    Returns the member with ``previous_chat_id`` set to the chat that held it before.
+    Returns the member with ``previous_chat`` set to the chat that held it before.
 
     Raises:
         DomainError: ``relink_gone`` (no such request in the commune, or void);
@@ -349,34 +359,34 @@ async def decide_relink(
         raise DomainError("relink_gone")
     member = await session.get(Member, invite.member_id)
     assert member is not None
-    claimant = invite.claimant_user_id
-    account = await channel_account(session, member, TELEGRAM)
-    holder = int(account.external_id) if account is not None else None
+    claimant, channel = invite.claimant_external_id, invite.claimant_channel or TELEGRAM
+    account = await channel_account(session, member, channel)
+    holder = account.external_id if account is not None else None
     if claimant is None or invite.revoked_at is not None or holder == claimant:
         raise DomainError("relink_gone")
     if invite.claimed_at is None or as_utc(invite.claimed_at) <= now - ttl:
         raise DomainError("relink_gone")
-    previous_chat_id = int(account.chat_id) if account is not None else None
-    before = {"channel": TELEGRAM, "account": holder}
+    previous_chat = account.chat_id if account is not None else None
+    before = {"channel": channel, "account": holder}
     if not accept:
         invite.revoked_at = now
         await record_change(
             session, actor=actor, action="member.relink_refuse",
             object_type="member", object_id=member.id, at=now, commune_id=member.commune_id,
-            before=before, after={"invite_id": invite.id, "claimant_user_id": claimant},
+            before=before, after={"invite_id": invite.id, "account": claimant},
         )  # fmt: skip
-        return Redeemed(member, invite, pending=True, previous_chat_id=previous_chat_id)
-    other = await member_by_telegram_id(session, claimant)
+        return Redeemed(member, invite, pending=True, previous_chat=previous_chat)
+    other = await member_by_account(session, channel, claimant)
     if other is not None and other.id != member.id:
         raise DomainError("account_linked", other.name)
-    await link_account(session, member, TELEGRAM, claimant, invite.claimant_chat_id, now)
+    await link_account(session, member, channel, claimant, invite.claimant_chat or claimant, now)
     # Any other request for this member is void: a mis-tap weeks later must not move it.
     for other_claim in await session.exec(
         select(Invite).where(
             Invite.member_id == member.id,
             col(Invite.id) != invite.id,
             col(Invite.revoked_at).is_(None),
-            col(Invite.claimant_user_id).is_not(None),
+            col(Invite.claimant_external_id).is_not(None),
         )
     ):
         other_claim.revoked_at = now
@@ -384,9 +394,9 @@ async def decide_relink(
     await record_change(
         session, actor=actor, action="member.relink", object_type="member",
         object_id=member.id, at=now, commune_id=member.commune_id, before=before,
-        after={"channel": TELEGRAM, "account": claimant},
+        after={"channel": channel, "account": claimant},
     )  # fmt: skip
-    return Redeemed(member, invite, previous_chat_id=previous_chat_id)
+    return Redeemed(member, invite, previous_chat=previous_chat)
 
 
 async def _telegram_id(session: AsyncSession, member: Member) -> int | None:

@@ -7,7 +7,7 @@ returns naive datetimes).
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -184,8 +184,9 @@ class Invite(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # The member is linked already and another account redeemed this code: the link moves
     # only when the office confirms. The claiming account waits here until then.
-    claimant_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    claimant_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimant_channel: str | None = None
+    claimant_external_id: str | None = None
+    claimant_chat: str | None = None
     claimant_name: str | None = None
     claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 

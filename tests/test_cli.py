@@ -123,14 +123,14 @@ def test_relink_is_decided_on_the_command_line(tmp_path: Path) -> None:
                     now=DEFAULT_NOW,
                 )  # fmt: skip
                 await redeem_invite(
-                    session, first.code, telegram_user_id=21, chat_id=21, now=DEFAULT_NOW
+                    session, first.code, external_id=21, chat_id=21, now=DEFAULT_NOW
                 )
                 again = await create_member(
                     session, commune, role=Role.OFFICE, name="Trần Thị Bình", unit_text=None,
                     now=DEFAULT_NOW,
                 )  # fmt: skip
                 await redeem_invite(
-                    session, again.code, telegram_user_id=22, chat_id=22, now=DEFAULT_NOW,
+                    session, again.code, external_id=22, chat_id=22, now=DEFAULT_NOW,
                     account_name="Bình (máy mới)",
                 )  # fmt: skip
         finally:

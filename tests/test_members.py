@@ -30,12 +30,10 @@ async def test_invite_codes_are_long_random_hashed_and_single_use(
     stored = [invite.code_hash for invite in await session.exec(select(Invite))]
     assert first.code not in stored and len(stored) == 2
 
-    member = (
-        await redeem_invite(session, first.code, telegram_user_id=11, chat_id=11, now=NOW)
-    ).member
+    member = (await redeem_invite(session, first.code, external_id=11, chat_id=11, now=NOW)).member
     assert member.id == first.member.id and await telegram_id(session, member) == 11
     with pytest.raises(DomainError) as used:
-        await redeem_invite(session, first.code, telegram_user_id=12, chat_id=12, now=NOW)
+        await redeem_invite(session, first.code, external_id=12, chat_id=12, now=NOW)
     assert used.value.reason == "invite_used"
 
 
@@ -47,10 +45,10 @@ async def test_expired_and_unknown_codes_are_refused(
     )
     later = NOW + timedelta(days=7, seconds=1)
     with pytest.raises(DomainError) as expired:
-        await redeem_invite(session, issued.code, telegram_user_id=1, chat_id=1, now=later)
+        await redeem_invite(session, issued.code, external_id=1, chat_id=1, now=later)
     assert expired.value.reason == "invite_expired"
     with pytest.raises(DomainError) as unknown:
-        await redeem_invite(session, "x" * 32, telegram_user_id=1, chat_id=1, now=NOW)
+        await redeem_invite(session, "x" * 32, external_id=1, chat_id=1, now=NOW)
     assert unknown.value.reason == "invite_invalid"
 
 
@@ -59,9 +57,9 @@ async def test_one_account_cannot_be_two_members(session: AsyncSession, commune:
         session, commune, role=Role.CHAIRMAN, name="A", unit_text=None, now=NOW
     )
     b = await create_member(session, commune, role=Role.OFFICE, name="B", unit_text=None, now=NOW)
-    await redeem_invite(session, a.code, telegram_user_id=5, chat_id=5, now=NOW)
+    await redeem_invite(session, a.code, external_id=5, chat_id=5, now=NOW)
     with pytest.raises(DomainError) as linked:
-        await redeem_invite(session, b.code, telegram_user_id=5, chat_id=5, now=NOW)
+        await redeem_invite(session, b.code, external_id=5, chat_id=5, now=NOW)
     assert linked.value.reason == "account_linked" and linked.value.detail == "A"
 
 
@@ -112,9 +110,9 @@ async def test_a_new_invite_voids_the_earlier_code(
     live = [i for i in await session.exec(select(Invite)) if i.revoked_at is None]
     assert len(live) == 1
     with pytest.raises(DomainError) as old:
-        await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+        await redeem_invite(session, first.code, external_id=21, chat_id=21, now=NOW)
     assert old.value.reason == "invite_replaced"
-    redeemed = await redeem_invite(session, second.code, telegram_user_id=21, chat_id=21, now=NOW)
+    redeemed = await redeem_invite(session, second.code, external_id=21, chat_id=21, now=NOW)
     assert not redeemed.pending and await telegram_id(session, redeemed.member) == 21
 
 
@@ -124,22 +122,22 @@ async def test_a_code_for_a_linked_member_waits_for_the_office(
     office = await create_member(
         session, commune, role=Role.OFFICE, name="Bình", unit_text=None, now=NOW
     )
-    await redeem_invite(session, office.code, telegram_user_id=1, chat_id=1, now=NOW)
+    await redeem_invite(session, office.code, external_id=1, chat_id=1, now=NOW)
     first = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    await redeem_invite(session, first.code, external_id=21, chat_id=21, now=NOW)
     again = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
     assert again.linked
 
-    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
-    assert claim.pending and claim.previous_chat_id == 21
+    claim = await redeem_invite(session, again.code, external_id=22, chat_id=22, now=NOW)
+    assert claim.pending and claim.previous_chat == "21"
     member = await session.get(Member, first.member.id)
     assert member is not None and await telegram_id(session, member) == 21  # nothing moved
     with pytest.raises(DomainError) as waiting:
-        await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+        await redeem_invite(session, again.code, external_id=22, chat_id=22, now=NOW)
     assert waiting.value.reason == "relink_pending"
 
     moved = await decide_relink(
@@ -150,7 +148,7 @@ async def test_a_code_for_a_linked_member_waits_for_the_office(
         accept=True,
         now=NOW,
     )
-    assert await telegram_id(session, moved.member) == 22 and moved.previous_chat_id == 21
+    assert await telegram_id(session, moved.member) == 22 and moved.previous_chat == "21"
     with pytest.raises(DomainError) as twice:
         await decide_relink(
             session,
@@ -173,11 +171,11 @@ async def test_the_office_can_refuse_a_relink(session: AsyncSession, commune: Co
     first = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    await redeem_invite(session, first.code, external_id=21, chat_id=21, now=NOW)
     again = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    claim = await redeem_invite(session, again.code, external_id=22, chat_id=22, now=NOW)
     await decide_relink(
         session,
         claim.invite.id or 0,
@@ -189,7 +187,7 @@ async def test_the_office_can_refuse_a_relink(session: AsyncSession, commune: Co
     member = await session.get(Member, first.member.id)
     assert member is not None and await telegram_id(session, member) == 21
     with pytest.raises(DomainError) as used:
-        await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+        await redeem_invite(session, again.code, external_id=22, chat_id=22, now=NOW)
     assert used.value.reason == "invite_used"
 
 
@@ -202,22 +200,20 @@ async def test_accepting_one_request_voids_the_others_and_old_requests_expire(
     first = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    await redeem_invite(session, first.code, external_id=21, chat_id=21, now=NOW)
     intruder_code = (
         await create_member(
             session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
         )
     ).code
-    intruder = await redeem_invite(
-        session, intruder_code, telegram_user_id=66, chat_id=66, now=NOW
-    )
+    intruder = await redeem_invite(session, intruder_code, external_id=66, chat_id=66, now=NOW)
     # A newer code voids the request waiting on the older one.
     real_code = (
         await create_member(
             session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
         )
     ).code
-    real = await redeem_invite(session, real_code, telegram_user_id=22, chat_id=22, now=NOW)
+    real = await redeem_invite(session, real_code, external_id=22, chat_id=22, now=NOW)
     actor = Actor.of(office.member)
     with pytest.raises(DomainError) as void:
         await decide_relink(
@@ -245,11 +241,11 @@ async def test_another_communes_office_cannot_decide(
     first = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    await redeem_invite(session, first.code, telegram_user_id=21, chat_id=21, now=NOW)
+    await redeem_invite(session, first.code, external_id=21, chat_id=21, now=NOW)
     again = await create_member(
         session, commune, role=Role.HAMLET_HEAD, name="Sáu", unit_text="Ấp 6", now=NOW
     )
-    claim = await redeem_invite(session, again.code, telegram_user_id=22, chat_id=22, now=NOW)
+    claim = await redeem_invite(session, again.code, external_id=22, chat_id=22, now=NOW)
     with pytest.raises(DomainError) as foreign:
         await decide_relink(
             session, claim.invite.id or 0, commune_id=(commune.id or 0) + 1,
