@@ -33,7 +33,8 @@ from models.tables import Commune, Reminder, ReminderStatus, Role
 from scheduler.runner import run_tick
 
 CEILING = 30  # messages per second per bot
-TARGET = 27  # 90% of the ceiling
+# Issue 9: 1,000 members at >= 28.5 msg/s under a 30-in-any-second limit (95% of it).
+TARGET = 28.5
 # 08:05 on 23/09/2026 in An Giang: the third quarter's prompt is due.
 MOMENT = datetime(2026, 9, 23, 8, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(UTC)
 
