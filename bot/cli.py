@@ -30,7 +30,8 @@ from models.members import (
     pending_relinks,
 )
 from models.plan_data import PlanDataError, read_plan_file
-from models.plan_import import PlanImportError, catalogue_for, read_plan_table_file
+from models.plan_file import PlanImportError
+from models.plan_import import catalogue_for, read_plan_table_file
 from models.plan_loader import ensure_commune, load_plan
 from models.plan_rollover import describe_rollover, rollover
 from models.plan_sync import describe_changes, import_plan

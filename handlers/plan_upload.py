@@ -29,7 +29,8 @@ from handlers.render import keyboard
 from models.audit import Actor
 from models.db import transaction
 from models.plan_data import PlanSpec, read_plan_file
-from models.plan_import import PlanImportError, catalogue_for, check_file_size, read_plan_table
+from models.plan_file import PlanImportError, check_file_size
+from models.plan_import import catalogue_for, read_plan_table
 from models.plan_sync import ImportChanges, import_plan
 from models.plans import current_plan
 from models.tables import Commune, Member, PendingImport, Role

@@ -25,12 +25,10 @@ from models.db import create_engine, session_factory, transaction
 from models.errors import DomainError
 from models.members import create_member, find_unit
 from models.plan_data import BUNDLED_PLAN, PlanSpec
+from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
 from models.plan_import import (
-    MAX_FILE_BYTES,
     ImportCatalogue,
-    PlanImportError,
     catalogue_for,
-    check_file_size,
     read_plan_table,
     read_plan_table_file,
 )

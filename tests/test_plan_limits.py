@@ -23,18 +23,16 @@ import openpyxl  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
-from models.plan_import import (
+from models.plan_file import (
     MAX_FILE_BYTES,
     MAX_PLAN_TASKS,
     MAX_STYLE_ELEMENTS,
     MAX_TABLE_ROWS,
     MAX_UNPACKED_BYTES,
     MAX_XML_ELEMENTS,
-    ImportCatalogue,
     PlanImportError,
-    catalogue_for,
-    read_plan_table,
 )
+from models.plan_import import ImportCatalogue, catalogue_for, read_plan_table
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
