@@ -26,7 +26,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.ratelimit import one_wait_budget
 from bot.services import Services, services_of
-from models.accounts import TELEGRAM, account_of
+from models.accounts import TELEGRAM, member_and_account
 from models.clock import local
 from models.db import transaction
 from models.tables import Commune, Member, Role
@@ -185,9 +185,8 @@ def members_only(
                 return
             services = services_of(context)
             async with update_transaction(services) as session:
-                account = await account_of(session, TELEGRAM, user.id)
-                member = await session.get(Member, account.member_id) if account else None
-                if account is None or member is None or member.commune_id != services.commune_id:
+                found = await member_and_account(session, TELEGRAM, user.id)
+                if found is None or found[0].commune_id != services.commune_id:
                     await _answer_stranger(update, user.id, services)
                     return
                 if not await claim_update(
@@ -196,6 +195,7 @@ def members_only(
                     # Telegram delivered it again (after a crash, a failed webhook): done.
                     log.info("update %s seen before: ignored", update.update_id)
                     return
+                member, account = found
                 if roles is not None and member.role not in roles:
                     await answer_tap(update)
                     await reply(update, denied_text)

@@ -13,22 +13,27 @@ TELEGRAM = "telegram"
 ZALO = "zalo"
 
 
-async def account_of(
+async def member_and_account(
     session: AsyncSession, channel: str, external_id: object
-) -> ChatAccount | None:
-    """The account a person has on ``channel``, if they are a member."""
-    statement = select(ChatAccount).where(
-        ChatAccount.channel == channel, ChatAccount.external_id == str(external_id)
+) -> tuple[Member, ChatAccount] | None:
+    """The member a chat account belongs to, with the account (one query: every update
+    asks this).
+    """
+    statement = (
+        select(Member, ChatAccount)
+        .join(ChatAccount, col(ChatAccount.member_id) == col(Member.id))
+        .where(ChatAccount.channel == channel, ChatAccount.external_id == str(external_id))
     )
-    return (await session.exec(statement)).first()
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def member_by_account(
     session: AsyncSession, channel: str, external_id: object
 ) -> Member | None:
     """The member a chat account belongs to, if any."""
-    account = await account_of(session, channel, external_id)
-    return await session.get(Member, account.member_id) if account is not None else None
+    found = await member_and_account(session, channel, external_id)
+    return found[0] if found is not None else None
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Member | None:

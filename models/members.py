@@ -148,7 +148,7 @@ async def create_member(
         # wanted (a lost message, a new phone).
         existing = same[0]
         code, expires_at = await issue_invite(session, existing, now=now, ttl=ttl, actor=actor)
-        linked = await _telegram_id(session, existing) is not None
+        linked = await _holder(session, existing, TELEGRAM) is not None
         return IssuedInvite(existing, unit, code, expires_at, existing=True, linked=linked)
     member = Member(
         commune_id=commune.id,
@@ -397,12 +397,6 @@ async def decide_relink(
         after={"channel": channel, "account": claimant},
     )  # fmt: skip
     return Redeemed(member, invite, previous_chat=previous_chat)
-
-
-async def _telegram_id(session: AsyncSession, member: Member) -> int | None:
-    """The Telegram account a member is linked to, if any."""
-    account = await channel_account(session, member, TELEGRAM)
-    return int(account.external_id) if account is not None else None
 
 
 async def list_members(
