@@ -113,7 +113,7 @@ async def _paced(settings: Settings, chats: list[int]) -> dict[str, float]:
     await start_application(app)
     try:
         started, started_at = time.perf_counter(), time.monotonic()
-        result = await run_tick(services_of(app), app.bot, MOMENT)
+        result = await run_tick(services_of(app), MOMENT)
         elapsed = time.perf_counter() - started
         async with transaction(services_of(app).sessions) as session:
             statement = select(func.count()).where(Reminder.status == ReminderStatus.SENT)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import select
-from telegram import BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
@@ -18,7 +18,7 @@ from telegram.request import BaseRequest
 from bot.ratelimit import REPLY_MAX_WAIT, ReplyFirstRateLimiter
 from bot.services import Services, services_of
 from bot.settings import Settings
-from handlers import register_handlers
+from bot.telegram_chat import attach
 from handlers.menus import commands_for
 from models.clock import utc_now
 from models.db import create_engine, session_factory, transaction
@@ -68,7 +68,7 @@ def build_application(
     application.bot_data["services"] = Services(
         settings=settings, engine=engine, sessions=session_factory(engine), clock=clock
     )
-    register_handlers(application)
+    attach(application)
     schedule_jobs(application)
     return application
 
@@ -111,7 +111,8 @@ async def _post_init(application: Application) -> None:
     commune = await prepare_commune(services)
     services.commune_id = commune.id
     services.bot_username = application.bot.username
-    await application.bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault())
+    commands = [BotCommand(name, about) for name, about in commands_for(None)]
+    await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -47,7 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="config file (default: config.toml)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the offline console if no token is set)")
-    commands.add_parser("console", help="run the offline console even if a token is set")
+    console = commands.add_parser("console", help="run the offline console even if a token is set")
+    console.add_argument(
+        "--channel",
+        choices=("telegram", "zalo"),
+        default="telegram",
+        help="show the bot as a Telegram user (buttons) or a Zalo user (numbered options) sees it",
+    )
     init = commands.add_parser("init", help="create the schema and load the plan (idempotent)")
     init.add_argument("--year", type=int, help="load the plan as the plan for this year")
     invite = commands.add_parser("invite", help="add a member and print a one-time invite")
@@ -134,18 +140,20 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_plan_rollover(settings, from_year, args.year))
         if command == "export":
             return asyncio.run(_export(settings, args.format, args.period, args.year, args.output))
-        if command == "console" or not settings.telegram.token:
+        if command == "console" or not (settings.telegram.token or settings.zalo.token):
             if command != "console":
                 print(
-                    "No Telegram token configured ([telegram] token in config.toml or "
-                    "HAMLET_BOT_TOKEN): starting the offline console.",
+                    "No Telegram or Zalo token configured ([telegram] token or [zalo] token "
+                    "in config.toml, or HAMLET_BOT_TOKEN / HAMLET_BOT_ZALO_TOKEN): starting "
+                    "the offline console.",
                     flush=True,
                 )
             from bot.console import run_console
 
-            asyncio.run(run_console(settings))
+            channel = getattr(args, "channel", "telegram")
+            asyncio.run(run_console(settings, channel=channel))
             return 0
-        return _run_polling(settings)
+        return _run_channels(settings)
     except PlanDataError as error:
         print(f"hamlet-bot: plan error: {error}", file=sys.stderr)
         return 2
@@ -154,12 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _run_polling(settings: Settings) -> int:
-    from bot.app import build_application
+def _run_channels(settings: Settings) -> int:
+    from bot.run import run_channels
 
-    application = build_application(settings)
-    log.info("starting the bot (polling)")
-    application.run_polling()
+    log.info("starting the bot")
+    asyncio.run(run_channels(settings))
     return 0
 
 
@@ -233,9 +240,13 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
     print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where}){again}")
     print(f"Invite link (one use, expires {expires}): {invite_link(username, issued.code)}")
     print(f"Code: {issued.code}")
+    print(
+        "On Zalo: find the commune's Zalo bot, open the chat and send the code above as a "
+        "message (nothing else needed)."
+    )
     if issued.linked:
         print(
-            "Note: this member is linked to a Telegram account already. If another account "
+            "Note: this member is linked to a chat account already. If another account "
             "uses this code, the office is asked in chat to confirm (/xacnhan or /tuchoi) "
             "before the member moves."
         )

@@ -1,8 +1,10 @@
-"""The offline console: try the bot without Telegram.
+"""The offline console: try the bot without Telegram or Zalo.
 
 The real Application and handlers run against the offline Bot API; you type as a chosen
-member. Buttons are shown as numbered options: type the number to tap one. It reads plain
-lines, so a scripted demo can pipe its input in.
+member. On Telegram (the default) buttons are shown as numbered options: type the number to
+tap one. With ``--channel zalo`` you see exactly what a Zalo user reads: plain text, the
+options as numbered lines, which you answer by typing. It reads plain lines, so a scripted
+demo can pipe its input in.
 """
 
 import asyncio
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlmodel import select
 
 from bot.app import build_application, start_application, stop_application
@@ -21,7 +24,12 @@ from bot.offline import OfflineBotAPI
 from bot.phone import BotMessage, Phone
 from bot.services import services_of
 from bot.settings import Settings
-from models.accounts import TELEGRAM, accounts_of
+from bot.zalo.client import ZaloClient
+from bot.zalo.offline import OFFLINE_TOKEN as ZALO_OFFLINE_TOKEN
+from bot.zalo.offline import OfflineZaloAPI
+from bot.zalo.phone import ZaloPhone
+from bot.zalo.runner import ZaloRunner
+from models.accounts import TELEGRAM, ZALO, accounts_of, link_account
 from models.db import transaction
 from models.members import create_member, redeem_invite
 from models.tables import Commune, Member, Role
@@ -53,14 +61,22 @@ def _plain(text: str) -> str:
 class Console:
     """Reads lines, sends them as the current member, prints what the bot answers."""
 
-    def __init__(self, settings: Settings, out: TextIO) -> None:
+    def __init__(self, settings: Settings, out: TextIO, channel: str = TELEGRAM) -> None:
         self.api = OfflineBotAPI()
         self.application = build_application(settings, request=self.api)
         self.out = out
-        self.phones: dict[int, Phone] = {}
+        self.channel = channel
+        self.zalo_api = OfflineZaloAPI()
+        self._zalo_http = httpx.AsyncClient(transport=self.zalo_api)
+        self.zalo = ZaloRunner(
+            services_of(self.application),
+            settings.zalo,
+            ZaloClient(ZALO_OFFLINE_TOKEN, http=self._zalo_http),
+        )
+        self.phones: dict[int, Phone | ZaloPhone] = {}
         self.members: list[Member] = []
         self.telegram_ids: dict[int, int] = {}
-        self.current: Phone | None = None
+        self.current: Phone | ZaloPhone | None = None
         self.current_name = ""
         self.buttons: list[tuple[str, str, int]] = []
 
@@ -71,7 +87,10 @@ class Console:
     async def start(self) -> None:
         """Start the bot, make sure there are members to talk as, and pick the first."""
         await start_application(self.application)
+        services_of(self.application).channels[ZALO] = self.zalo.channel
         await self._ensure_demo_members()
+        if self.channel == ZALO:
+            self.say("-- Zalo: options are numbered lines; type the number, the label or a word.")
         self.say(HELP)
         if self.members:
             # Start as someone who reports: that is what most users of the bot do.
@@ -81,6 +100,7 @@ class Console:
     async def stop(self) -> None:
         """Shut the bot down."""
         await stop_application(self.application)
+        await self._zalo_http.aclose()
 
     async def _ensure_demo_members(self) -> None:
         services = services_of(self.application)
@@ -104,6 +124,15 @@ class Console:
                     )
                 members = list(await session.exec(statement))
             accounts = await accounts_of(session, [m.id or 0 for m in members])
+            for member in members:
+                # On Zalo too, under the same number: the console can show either channel.
+                found = accounts[member.id or 0]
+                telegram = next((a for a in found if a.channel == TELEGRAM), None)
+                if telegram is not None and all(a.channel != ZALO for a in found):
+                    await link_account(
+                        session, member, ZALO, telegram.external_id, telegram.chat_id,
+                        services.now(),
+                    )  # fmt: skip
         self.telegram_ids = {
             member_id: int(account.external_id)
             for member_id, found in accounts.items()
@@ -117,7 +146,11 @@ class Console:
         assert user_id is not None
         name = member.name if member else "stranger"
         if user_id not in self.phones:
-            self.phones[user_id] = Phone(self.application, self.api, user_id, name)
+            self.phones[user_id] = (
+                ZaloPhone(self.zalo, self.zalo_api, str(user_id), name)
+                if self.channel == ZALO
+                else Phone(self.application, self.api, user_id, name)
+            )
         self.current, self.current_name, self.buttons = self.phones[user_id], name, []
         self.say(f"-- now talking as {name}")
         waiting = self.current.inbox()
@@ -181,14 +214,19 @@ class Console:
             self._who()
         elif command == "/photo":
             self._show(await phone.send_photo())
+        elif command == "/tick":
+            await self._tick(argument)
+        elif isinstance(phone, ZaloPhone):
+            if command in ("/file", "/location", "/sticker"):
+                self.say("-- Zalo sends the bot text and images only")
+            else:
+                self._show(await phone.send(line))  # a number chooses an option by typing
         elif command == "/file":
             self._show(await phone.send_document(b"%PDF-1.4 demo", argument or "bao-cao.pdf"))
         elif command == "/location":
             self._show(await phone.send_location(10.3759, 105.4185))
         elif command == "/sticker":
             self._show(await phone.send_sticker())
-        elif command == "/tick":
-            await self._tick(argument)
         elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
             label, data, message_id = self.buttons[int(line) - 1]
             self.say(f"(tap: {label})")
@@ -208,19 +246,27 @@ class Console:
                 return
             zone = ZoneInfo(services.settings.commune.timezone)
             moment = local_time.replace(tzinfo=zone).astimezone(UTC)
-        before = len(self.api.calls)
-        result = await run_tick(services, self.application.bot, moment)
-        sent = [c for c in self.api.calls[before:] if c.method == "sendMessage"]
-        names = {self.telegram_ids[m.id or 0]: m.name for m in self.members}
+        before, zalo_before = len(self.api.calls), len(self.zalo_api.calls)
+        result = await run_tick(services, moment)
+        sent: list[tuple[object, object]] = [
+            (c.params["chat_id"], c.params["text"])
+            for c in self.api.calls[before:]
+            if c.method == "sendMessage"
+        ] + [
+            (c.params["chat_id"], c.params["text"])
+            for c in self.zalo_api.calls[zalo_before:]
+            if c.method == "sendMessage"
+        ]
+        names = {str(self.telegram_ids[m.id or 0]): m.name for m in self.members}
         held = " (quiet hours: held until morning)" if result.held else ""
         self.say(f"-- scheduler: {result.due} due, {result.recorded} new, {len(sent)} sent{held}")
         me = self.current.user_id if self.current else None
-        for call in sent:
-            chat = int(call.params["chat_id"])
-            if chat == me:
+        for chat_id, text in sent:
+            chat = str(chat_id)
+            if chat == str(me):
                 continue  # shown below as the current member's own messages, with buttons
             self.say(f"-- to {names.get(chat, chat)}:")
-            for line in _plain(str(call.params["text"])).split("\n"):
+            for line in _plain(str(text)).split("\n"):
                 self.say(f"   📨 {line}")
         if self.current is not None:
             mine = self.current.inbox()
@@ -245,10 +291,13 @@ class Console:
 
 
 async def run_console(
-    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+    settings: Settings,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    channel: str = TELEGRAM,
 ) -> None:
-    """Run the console until /quit or the end of input."""
-    console = Console(settings, out)
+    """Run the console until /quit or the end of input, as a user of ``channel`` sees it."""
+    console = Console(settings, out, channel)
     await console.start()
     try:
         while True:

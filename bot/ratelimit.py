@@ -15,9 +15,7 @@ a 429 is handled per request instead:
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -25,28 +23,12 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.wait_budget import REPLY_MAX_WAIT, _wait_left, one_wait_budget
+
 log = logging.getLogger(__name__)
 
 BACKGROUND = {"background": True}
-# Longest a member's reply waits on a 429 before it is given up.
-REPLY_MAX_WAIT = 5.0
-
-
-# Seconds of 429 waiting left to the replies of the update being answered (None: no
-# update's budget applies, each reply may wait REPLY_MAX_WAIT).
-_wait_left: ContextVar[list[float] | None] = ContextVar("reply_wait_left", default=None)
-
-
-@contextmanager
-def one_wait_budget(seconds: float = REPLY_MAX_WAIT) -> Iterator[None]:
-    """The replies sent inside share ``seconds`` of waiting on 429s: an update with ten
-    replies holds the next update at most that long, not ten times that.
-    """
-    token = _wait_left.set([seconds])
-    try:
-        yield
-    finally:
-        _wait_left.reset(token)
+__all__ = ["REPLY_MAX_WAIT", "ReplyFirstRateLimiter", "one_wait_budget", "retry_after_seconds"]
 
 
 class _NotOurRetryLoop(logging.Filter):

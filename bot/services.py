@@ -5,15 +5,17 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import Application, ContextTypes
 
 from bot.settings import Settings
 from bot.throttle import Throttle
 from models.clock import utc_now
 from models.db import SessionFactory
+
+if TYPE_CHECKING:
+    from handlers.chat import Channel
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     commune_id: int | None = None
     bot_username: str = ""
+    # Every chat channel this process speaks on, by name ("telegram", "zalo").
+    channels: dict[str, "Channel"] = field(default_factory=dict)
     # Someone the bot does not know gets one answer a minute; a group one note a day.
     # In memory: a restart costs at most one extra answer each.
     strangers: Throttle = field(
@@ -63,9 +67,11 @@ class Services:
         return self.clock()
 
 
-def services_of(source: ContextTypes.DEFAULT_TYPE | Application) -> Services:
-    """The Services an Application was built with."""
-    application = source if isinstance(source, Application) else source.application
+def services_of(source: Any) -> Services:
+    """The Services a PTB Application (or the context of one of its callbacks) was built
+    with.
+    """
+    application = getattr(source, "application", source)
     services = application.bot_data["services"]
     assert isinstance(services, Services)
     return services

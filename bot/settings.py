@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.zalo.settings import ZaloSettings, ZaloSettingsError, zalo_settings
 from models.plan_data import BUNDLED_PLAN
 from scheduler.config import RemindersSettings
 
@@ -81,6 +82,7 @@ class Settings:
     invite_days: int = 7
     reminders: RemindersSettings = field(default_factory=RemindersSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -171,6 +173,10 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     evidence = _text(_section(raw, "storage"), "evidence_dir", "[storage] evidence_dir")
     reminders = _reminders(_section(raw, "reminders"))
     backup = _backup(_section(raw, "backup"))
+    try:
+        zalo = zalo_settings(_section(raw, "zalo"), env)
+    except ZaloSettingsError as error:
+        raise SettingsError(str(error)) from error
     return Settings(
         telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
         database_url=url,
@@ -180,6 +186,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         invite_days=invite_days,
         reminders=reminders,
         backup=backup,
+        zalo=zalo,
     )
 
 

@@ -82,7 +82,14 @@ HELP_LINES = {
     "mute": "/tamdung 7 — tạm dừng nhắc nhở thường kỳ 7 ngày",
     "help": "/help — xem hướng dẫn này",
 }
-HELP_FOOTER = "Gõ lệnh có dấu hay không dấu đều được."
+HELP_FOOTER = "Gõ lệnh có dấu hay không dấu, có hay không có dấu / đều được."
+HELP_FILES_ELSEWHERE = (
+    "Tệp Excel và Word: anh/chị mở trên Telegram (lệnh /xuat) hoặc nhờ Văn phòng UBND xã gửi."
+)
+EXPORTS_ELSEWHERE = (
+    "Zalo chưa gửi được tệp Excel, Word. Anh/chị dùng lệnh /xuat trên Telegram, "
+    "hoặc nhờ Văn phòng UBND xã gửi tệp."
+)
 COMMAND_DESCRIPTIONS = {
     "baocao": "Báo cáo tiến độ",
     "nhiemvu": "Nhiệm vụ của tôi",
@@ -106,21 +113,21 @@ NO_TASKS = "Anh/chị chưa được giao nhiệm vụ nào trong kế hoạch �
 NO_TASKS_LEADER = "Anh/chị không trực tiếp báo cáo nhiệm vụ. Gõ /tonghop để xem toàn bộ kế hoạch."
 PICK_TASK = (
     "Chọn nhiệm vụ cần báo cáo (trang {page}/{pages}).\n"
-    "Bấm nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+    "Chọn bên dưới, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
 )
 PICK_TASK_HINT_PAGES = "Gõ <b>sau</b> hoặc <b>trước</b> để sang trang."
-ASK_STATUS = "Nhiệm vụ <b>{code}</b>: {title}\n\nTình trạng hiện nay thế nào?\n{options}"
-ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nBấm nút, hoặc gõ một số từ 0 đến 100."
-ASK_NOTE = "Anh/chị ghi chú ngắn về kết quả (gõ tin nhắn), hoặc bấm <b>Bỏ qua</b>."
+ASK_STATUS = "Nhiệm vụ <b>{code}</b>: {title}\n\nTình trạng hiện nay thế nào?"
+ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nChọn bên dưới, hoặc gõ một số từ 0 đến 100."
+ASK_NOTE = "Anh/chị ghi chú ngắn về kết quả (gõ tin nhắn), hoặc chọn <b>Bỏ qua</b>."
 ASK_NOTE_BLOCKED = "Anh/chị cho biết khó khăn, vướng mắc là gì (gõ tin nhắn)."
-ASK_EVIDENCE = "Gửi ảnh, tệp hoặc vị trí làm minh chứng, hoặc bấm <b>Bỏ qua</b>."
+ASK_EVIDENCE = "Gửi ảnh, tệp hoặc vị trí làm minh chứng, hoặc chọn <b>Bỏ qua</b>."
 CONFIRM = (
     "<b>Kiểm tra lại báo cáo:</b>\n"
     "Nhiệm vụ: <b>{code}</b> {title}\n"
     "Tình trạng: {status} — {percent}%\n"
     "Ghi chú: {note}\n"
     "Minh chứng: {evidence}\n\n"
-    "Bấm <b>Lưu</b> để gửi, hoặc gõ <b>lưu</b> / <b>hủy</b>."
+    "Chọn <b>Lưu</b> để gửi, hoặc gõ <b>lưu</b> / <b>hủy</b>."
 )
 NO_NOTE = "(không có)"
 EVIDENCE_LABELS = {"photo": "1 ảnh", "document": "1 tệp", "location": "vị trí", "": "(không có)"}
@@ -134,19 +141,19 @@ STEP_PASSED = "Bước này đã qua."
 SESSION_OVER = "Phiên báo cáo này đã kết thúc. Gõ /baocao để bắt đầu lại."
 OUT_OF_SCOPE = "Nhiệm vụ {code} không thuộc phạm vi báo cáo của anh/chị."
 UNKNOWN_TASK = "Không có nhiệm vụ <b>{code}</b> trong kế hoạch. Mã nhiệm vụ có dạng 6.3."
-BAD_TASK_ANSWER = "Anh/chị vui lòng bấm một nút, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
-BAD_STATUS = "Anh/chị vui lòng bấm một nút, hoặc gõ số từ 1 đến 4 (ví dụ: 2 = Đang thực hiện)."
+BAD_TASK_ANSWER = "Anh/chị vui lòng chọn một mục, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
+BAD_STATUS = "Anh/chị vui lòng chọn một mục, hoặc gõ số từ 1 đến 4 (ví dụ: 2 = Đang thực hiện)."
 BAD_PERCENT = "Phần trăm phải là một số từ 0 đến 100, ví dụ 75. Anh/chị vui lòng gõ lại."
 NOTE_TOO_LONG = "Ghi chú dài quá ({length} ký tự). Anh/chị vui lòng rút gọn dưới {limit} ký tự."
 NOTE_REQUIRED = "Khi gặp khó khăn, anh/chị cần ghi rõ vướng mắc để xã hỗ trợ. Vui lòng gõ vài chữ."
 BAD_EVIDENCE = "Anh/chị vui lòng gửi ảnh, tệp hoặc vị trí; hoặc gõ <b>bỏ qua</b>."
-BAD_CONFIRM = "Anh/chị vui lòng bấm <b>Lưu</b> hoặc <b>Hủy</b> (hoặc gõ lưu / hủy)."
+BAD_CONFIRM = "Anh/chị vui lòng chọn <b>Lưu</b> hoặc <b>Hủy</b> (hoặc gõ lưu / hủy)."
 EVIDENCE_ONE = (
     "Đã nhận minh chứng đầu tiên; mỗi báo cáo giữ một minh chứng. "
-    "Anh/chị bấm <b>Lưu</b> để gửi báo cáo."
+    "Anh/chị chọn <b>Lưu</b> để gửi báo cáo."
 )
 FILE_TOO_BIG = "Tệp lớn quá (tối đa 20 MB). Anh/chị vui lòng gửi tệp nhỏ hơn, hoặc chụp ảnh."
-TEXT_EXPECTED = "Ở bước này anh/chị vui lòng gõ chữ hoặc bấm nút."
+TEXT_EXPECTED = "Ở bước này anh/chị vui lòng gõ chữ hoặc chọn bên dưới."
 QUICK_USAGE = (
     "Báo cáo nhanh: <b>/baocao mã phần-trăm ghi-chú</b>\n"
     "Ví dụ: /baocao 6.3 75 đã nâng cấp đường ấp 2\n"
@@ -241,7 +248,7 @@ REMIND_MANUAL = (
 )
 REMIND_TASK_LINE = "• <b>{code}</b> {title}"
 REMIND_MORE = "… và {count} nhiệm vụ khác (gõ /nhiemvu để xem)."
-REMIND_HOW = "Bấm nút bên dưới, hoặc gõ /baocao {code}."
+REMIND_HOW = "Chọn bên dưới, hoặc gõ /baocao {code}."
 REMIND_BUTTON_TASK = "📝 Báo cáo {code}"
 REMIND_BUTTON_OTHER = "📋 Nhiệm vụ khác"
 ESCALATION = (
@@ -347,7 +354,7 @@ REVIEW_TOLD_ACCEPTED = (
 )
 REVIEW_TOLD_RETURNED = (
     "↩️ Báo cáo nhiệm vụ <b>{code}</b> (lần {version}) được trả lại để bổ sung:\n"
-    "<i>{comment}</i>\n\nBấm nút bên dưới để báo cáo lại, hoặc gõ /baocao {code}."
+    "<i>{comment}</i>\n\nChọn bên dưới để báo cáo lại, hoặc gõ /baocao {code}."
 )
 REVIEW_BUTTON_AGAIN = "📝 Báo cáo lại {code}"
 
@@ -379,7 +386,7 @@ IMPORT_SHIFTED = (
     "⚠️ Có dòng được thêm hoặc xóa giữa bảng, nên mã các nhiệm vụ sau đó bị dời: {pairs}. "
     "Báo cáo cũ vẫn gắn với mã cũ; anh/chị kiểm tra kỹ trước khi nhập."
 )
-IMPORT_CONFIRM = "Bấm <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>.\nHoặc gõ: 1 (nhập) · hủy."
+IMPORT_CONFIRM = "Chọn <b>Nhập kế hoạch</b> để áp dụng, hoặc <b>Hủy</b>.\nHoặc gõ: 1 (nhập) · hủy."
 IMPORT_NOTHING = "Tệp này giống hệt kế hoạch hiện có. Không có gì cần nhập."
 IMPORT_DONE = (
     "✅ Đã nhập kế hoạch năm {year}: thêm {created}, sửa {updated}, bỏ {removed}.\n"
@@ -411,7 +418,7 @@ RELINK_WAIT = (
     "Văn phòng UBND xã sẽ xác nhận trước khi chuyển sang tài khoản này."
 )
 RELINK_HOLDER_WARNED = (
-    "Một tài khoản Telegram khác vừa dùng mã mời mới của {name}.\n"
+    "Một tài khoản khác vừa dùng mã mời mới của {name}.\n"
     "Nếu anh/chị không đổi điện thoại, xin báo ngay Văn phòng UBND xã."
 )
 RELINK_ASK_OFFICE = (
@@ -439,3 +446,8 @@ INVITE_LINKED_NOTE = (
     "tài khoản khác, anh/chị sẽ được hỏi xác nhận trước khi chuyển."
 )
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo"}
+
+# Zalo has no buttons: the options are numbered lines under the message.
+ZALO_CHOOSE_NUMBER = "Anh/chị nhắn số để chọn."
+ZALO_CHOOSE_WORD = "Anh/chị nhắn một trong các lựa chọn trên."
+ZALO_LOCATION = "📍 Vị trí: https://maps.google.com/?q={location}"

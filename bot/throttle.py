@@ -1,6 +1,7 @@
 """Answering someone at most once in a while, and counting what was left unanswered."""
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,10 +17,10 @@ class Throttle:
 
     every: timedelta
     name: str
-    _last: dict[int, datetime] = field(default_factory=dict)
+    _last: dict[Hashable, datetime] = field(default_factory=dict)
     refused: int = 0
 
-    def may_answer(self, key: int, now: datetime) -> bool:
+    def may_answer(self, key: Hashable, now: datetime) -> bool:
         """Whether ``key`` may be answered at ``now`` (and if so, remember that it was)."""
         last = self._last.get(key)
         if last is not None and now - last < self.every:

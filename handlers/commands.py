@@ -7,12 +7,7 @@ a phone keyboard: ``bao cao 6.3 75 ghi chú``, ``baocao 6.3 75``, ``tong hop q3`
 """
 
 import re
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
-
-from telegram import Update
-from telegram.ext import ContextTypes
 
 from handlers import (
     exports,
@@ -25,9 +20,8 @@ from handlers import (
     reporting,
     review,
 )
+from handlers.context import Handler
 from models.textfold import fold
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class Command:
     """A command: its slash names, what runs it, and the words that say it when typed."""
 
     names: tuple[str, ...]
-    callback: Callback
+    callback: Handler
     words: tuple[str, ...] = ()
     # Typed words that are also everyday words ("mời" is "new" too) count as the command
     # only when what follows matches this.
@@ -62,6 +56,7 @@ COMMANDS = [
     Command(("refuse", "tuchoi"), relink.refuse_command, ("tu choi",), typed_args=r"^\d+$"),
 ]
 
+BY_NAME = {name: command for command in COMMANDS for name in command.names}
 _BY_WORDS = {
     form: command
     for command in COMMANDS

@@ -5,11 +5,10 @@ import secrets
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import texts
+from handlers.chat import ChannelError
+from handlers.turn import Turn
 from models.errors import DomainError
 
 # The database is down, restarting or locked: not a bug, and trying again later helps.
@@ -18,28 +17,31 @@ _OUTAGES = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, Time
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error under a short id and, if a person was waiting, give them the id."""
+def error_message(error: BaseException | None) -> str:
+    """What the person is told about ``error`` (logged here, under a short id)."""
     error_id = secrets.token_hex(3).upper()
-    if isinstance(context.error, DomainError) and context.error.reason == "no_plan":
-        message = texts.NO_PLAN
-    elif _is_outage(context.error):
-        log.warning("database unavailable (%s): %s", error_id, context.error)
-        message = texts.SYSTEM_BUSY
-    else:
-        message = texts.ERROR.format(error_id=error_id)
-        log.error("error %s while handling an update", error_id, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
+    if isinstance(error, DomainError) and error.reason == "no_plan":
+        return texts.NO_PLAN
+    if is_outage(error):
+        log.warning("database unavailable (%s): %s", error_id, error)
+        return texts.SYSTEM_BUSY
+    log.error("error %s while handling an update", error_id, exc_info=error)
+    return texts.ERROR.format(error_id=error_id)
+
+
+async def report_error(turn: Turn, error: BaseException) -> None:
+    """Log ``error`` and, since a person is waiting, give them its id (sent at once)."""
+    message = error_message(error)
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, message)
-    except TelegramError:
-        log.warning("could not tell the user about error %s", error_id, exc_info=True)
+        if turn.tap is not None:
+            await turn.tap.answer(None)
+        await turn.channel.send_text(turn.incoming.chat_id, message)
+    except ChannelError:
+        log.warning("could not tell the user about an error", exc_info=True)
 
 
-def _is_outage(error: BaseException | None) -> bool:
+def is_outage(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached right now."""
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(error, _OUTAGES)

@@ -1,14 +1,16 @@
-"""/xuat: the office and the chairman download the Excel workbook or the Word reports."""
+"""/xuat: the office and the chairman download the Excel workbook or the Word reports.
+
+A channel that cannot send files (Zalo) gets a word on where to find them instead: /xuat
+on Telegram, or ``hamlet-bot export`` at the commune office.
+"""
 
 import re
 
-from telegram import InputFile, Update
-from telegram.ext import ContextTypes
-
 from bot import texts
 from bot.texts import esc
-from handlers.context import Visit, members_only, reply, send_later
+from handlers.context import Visit, members_only
 from handlers.overview import parse_summary_filter
+from handlers.turn import Turn
 from models.errors import DomainError
 from models.exports import make_export, parse_format
 from models.plans import current_plan, plan_for_year
@@ -16,16 +18,19 @@ from models.tables import Role
 
 
 @members_only({Role.OFFICE, Role.CHAIRMAN})
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def export_command(turn: Turn, visit: Visit) -> None:
     """/xuat [excel|word|csv|pctn] [2026Q4]: send the file."""
-    args = list(context.args or [])
+    if not turn.channel.sends_files:
+        await turn.say(texts.EXPORTS_ELSEWHERE)  # nothing is built that could not be sent
+        return
+    args = list(turn.args)
     wrong = next((a for a in args if re.fullmatch(r"20\d\d[qQ](?![1-4]$)\d+", a)), None)
     if wrong is not None:
-        await reply(update, texts.EXPORT_BAD_PERIOD.format(period=esc(wrong)))
+        await turn.say(texts.EXPORT_BAD_PERIOD.format(period=esc(wrong)))
         return
     request = _read_request(args)
     if request is None:
-        await reply(update, texts.EXPORT_USAGE)
+        await turn.say(texts.EXPORT_USAGE)
         return
     words, year, quarter = request
     try:
@@ -34,7 +39,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
         if year is not None and year != plan.year:
             other = await plan_for_year(visit.session, visit.commune, year)
             if other is None:
-                await reply(update, texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+                await turn.say(texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
                 return
             plan = other
         period = f"{plan.year}Q{quarter}" if quarter else None
@@ -43,15 +48,11 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
         )
     except DomainError as error:
         if error.reason == "bad_period":
-            await reply(update, texts.EXPORT_BAD_PERIOD.format(period=esc(error.detail)))
+            await turn.say(texts.EXPORT_BAD_PERIOD.format(period=esc(error.detail)))
         else:
-            await reply(update, texts.EXPORT_USAGE)
+            await turn.say(texts.EXPORT_USAGE)
         return
-    message = update.effective_message
-    assert message is not None
-    document = InputFile(made.content, filename=made.name)
-    caption = texts.EXPORT_CAPTIONS[made.kind]
-    await send_later(lambda: message.reply_document(document, caption=caption))
+    await turn.send_file(made.name, made.content, texts.EXPORT_CAPTIONS[made.kind])
 
 
 def _read_request(args: list[str]) -> tuple[str, int | None, int | None] | None:

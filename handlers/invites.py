@@ -2,13 +2,11 @@
 
 from datetime import timedelta
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from bot import texts
 from bot.texts import esc
-from handlers.context import Visit, members_only, reply
+from handlers.context import Visit, members_only
 from handlers.render import split_message
+from handlers.turn import Turn
 from models.accounts import accounts_of
 from models.audit import Actor
 from models.clock import format_date, local
@@ -38,14 +36,12 @@ def invite_message(issued: IssuedInvite, bot_username: str, timezone: str) -> st
 
 
 @members_only({Role.OFFICE})
-async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def invite_command(turn: Turn, visit: Visit) -> None:
     """/moi vai trò; họ tên; đơn vị — create a member and show their one-time link."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    _, _, rest = message.text.partition(" ")
+    rest = " ".join(turn.args)
     parts = [part.strip() for part in rest.replace("|", ";").split(";")]
     if len(parts) < 2 or not parts[0] or not parts[1]:
-        await reply(update, texts.INVITE_USAGE)
+        await turn.say(texts.INVITE_USAGE)
         return
     try:
         issued = await create_member(
@@ -61,19 +57,13 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     except DomainError as error:
         hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
         template = texts.INVITE_ERRORS_OFFICE[error.reason]
-        await reply(update, template.format(detail=esc(error.detail), hint=hint))
+        await turn.say(template.format(detail=esc(error.detail), hint=hint))
         return
-    await reply(
-        update,
-        invite_message(issued, visit.services.bot_username, visit.commune.timezone),
-        disable_web_page_preview=True,
-    )
+    await turn.say(invite_message(issued, visit.services.bot_username, visit.commune.timezone))
 
 
 @members_only({Role.OFFICE, Role.CHAIRMAN})
-async def members_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
-) -> None:
+async def members_command(turn: Turn, visit: Visit) -> None:
     """/thanhvien: the commune's members and whether each has linked their account."""
     rows = await list_members(visit.session, visit.commune)
     accounts = await accounts_of(visit.session, [m.id or 0 for m, _ in rows])
@@ -94,4 +84,4 @@ async def members_command(
         )
     lines.append("\n🟢 đã kết nối · ⚪ chưa kết nối")
     for part in split_message("\n".join(lines)):
-        await reply(update, part)
+        await turn.say(part)

@@ -1,10 +1,5 @@
 """What each role sees: the /help lines and the command menu."""
 
-import logging
-
-from telegram import Bot, BotCommand, BotCommandScopeChat
-from telegram.error import TelegramError
-
 from bot import texts
 from models.tables import Role
 
@@ -42,22 +37,19 @@ _MENU = {
 STRANGER_MENU = ["start", "help"]
 
 
-def help_text(role: Role) -> str:
-    """The /help message for a role: only what that role can do."""
-    lines = [texts.HELP_HEADER, *(texts.HELP_LINES[key] for key in _HELP_KEYS[role])]
-    return "\n".join([*lines, "", texts.HELP_FOOTER])
+def help_text(role: Role, files: bool = True) -> str:
+    """The /help message for a role: only what that role can do. ``files``: whether the
+    channel can send the Excel and Word files (Zalo cannot: say where they are).
+    """
+    keys = _HELP_KEYS[role]
+    lines = [texts.HELP_HEADER, *(texts.HELP_LINES[key] for key in keys)]
+    footer = [texts.HELP_FOOTER]
+    if not files and "export" in keys:
+        footer.append(texts.HELP_FILES_ELSEWHERE)
+    return "\n".join([*lines, "", *footer])
 
 
-def commands_for(role: Role | None) -> list[BotCommand]:
-    """The command menu for a role (or for someone not yet a member)."""
+def commands_for(role: Role | None) -> list[tuple[str, str]]:
+    """The command menu for a role (or for someone not yet a member): name, description."""
     names = _MENU[role] if role else STRANGER_MENU
-    return [BotCommand(name, texts.COMMAND_DESCRIPTIONS[name]) for name in names]
-
-
-async def set_menu(bot: Bot, chat_id: int, role: Role) -> None:
-    """Show a chat the commands of its member's role."""
-    try:
-        await bot.set_my_commands(commands_for(role), scope=BotCommandScopeChat(chat_id))
-    except TelegramError:
-        # A missing menu is cosmetic: /help still lists the commands.
-        logging.getLogger(__name__).warning("could not set the command menu", exc_info=True)
+    return [(name, texts.COMMAND_DESCRIPTIONS[name]) for name in names]

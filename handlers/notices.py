@@ -6,9 +6,8 @@ the process stops first. Quiet hours hold them until morning, like reminders.
 
 from datetime import timedelta
 
-from telegram import Bot
-
-from handlers.context import Visit, send_later
+from handlers.context import Visit
+from handlers.turn import send_later
 from models.accounts import accounts_of
 from models.tables import Member
 from scheduler.delivery import Outgoing, record_in
@@ -18,7 +17,7 @@ NOTICE_LIFETIME = timedelta(days=7)
 
 
 async def notify(
-    visit: Visit, bot: Bot, member: Member, kind: str, key: str, text: str, task_id: int | None
+    visit: Visit, member: Member, kind: str, key: str, text: str, task_id: int | None
 ) -> None:
     """Queue ``text`` for ``member`` (once per ``kind`` and ``key``) and send it after the
     commit.
@@ -30,6 +29,6 @@ async def notify(
     services = visit.services
 
     async def deliver() -> None:
-        services.start(deliver_now(services, bot, services.now()))
+        services.start(deliver_now(services, services.now()))
 
     await send_later(deliver)

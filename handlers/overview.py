@@ -7,14 +7,12 @@ Chairman and office see the whole commune; officers and hamlet heads see their o
 import re
 from dataclasses import dataclass
 
-from telegram import InputFile, Update
-from telegram.ext import ContextTypes
-
 from bot import texts
 from bot.texts import esc
-from handlers.charts import summary_chart
-from handlers.context import Visit, members_only, reply, send_later
-from handlers.render import split_message, summary_messages, task_lines, task_state_line
+from handlers.charts import draw_summary_chart
+from handlers.context import Visit, members_only
+from handlers.render import summary_messages, task_lines, task_state_line
+from handlers.turn import Turn
 from models.clock import quarter_label, quarter_of
 from models.errors import DomainError
 from models.members import find_unit
@@ -28,19 +26,19 @@ LEADERS = frozenset({Role.CHAIRMAN, Role.OFFICE})
 
 
 @members_only()
-async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def tasks_command(turn: Turn, visit: Visit) -> None:
     """/nhiemvu (/tasks): my tasks with my unit's latest status on each."""
-    await show_tasks(update, visit)
+    await show_tasks(turn, visit)
 
 
-async def show_tasks(update: Update, visit: Visit) -> None:
+async def show_tasks(turn: Turn, visit: Visit) -> None:
     """List the member's tasks with their unit's latest status on each."""
     plan = await current_plan(visit.session, visit.commune, visit.year)
     tasks = await tasks_in_scope(visit.session, visit.member, plan)
     unit = await member_unit(visit.session, visit.member)
     if not tasks or unit is None:
         leader = visit.member.role in LEADERS
-        await reply(update, texts.NO_TASKS_LEADER if leader else texts.NO_TASKS)
+        await turn.say(texts.NO_TASKS_LEADER if leader else texts.NO_TASKS)
         return
     latest = {
         task_id: report
@@ -50,8 +48,7 @@ async def show_tasks(update: Update, visit: Visit) -> None:
     lines = [texts.TASKS_HEADER.format(unit=esc(unit.name), count=len(tasks))]
     lines += task_lines(tasks, latest)
     lines += ["", texts.TASKS_LEGEND]
-    for part in split_message("\n".join(lines)):
-        await reply(update, part)
+    await turn.say("\n".join(lines))  # the channel splits it at its own limit
 
 
 # --- /tonghop ----------------------------------------------------------------------------
@@ -105,25 +102,23 @@ def parse_summary_filter(args: list[str]) -> SummaryFilter | None:
 
 
 @members_only()
-async def summary_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
-) -> None:
+async def summary_command(turn: Turn, visit: Visit) -> None:
     """/tonghop (/summary) [q2] [2023] [ấp 3 | unit] [6]: the plan at a glance, with a chart."""
-    await show_summary(update, context, visit, list(context.args or []))
+    await show_summary(turn, visit, list(turn.args))
 
 
-async def show_summary(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, args: list[str]
-) -> None:
-    """Send the chart and the summary for the member's view and the filter asked."""
+async def show_summary(turn: Turn, visit: Visit, args: list[str]) -> None:
+    """Send the chart (where the channel shows pictures) and the summary, for the member's
+    view and the filter asked.
+    """
     asked = parse_summary_filter(args)
     if asked is None:
-        await reply(update, texts.SUMMARY_USAGE)
+        await turn.say(texts.SUMMARY_USAGE)
         return
-    plan = await _plan(update, visit, asked.year)
+    plan = await _plan(turn, visit, asked.year)
     if plan is None:
         return
-    answered, unit = await _unit_for(update, visit, asked.unit_text)
+    answered, unit = await _unit_for(turn, visit, asked.unit_text)
     if answered:
         return
     current = quarter_of(visit.now, visit.commune.timezone)
@@ -133,42 +128,40 @@ async def show_summary(
     if quarter is not None and quarter > current:
         quarter = current
     if asked.area is not None and not 1 <= asked.area <= 8:
-        await reply(update, texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
+        await turn.say(texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
         return
     summary = await summarise(
         visit.session, visit.commune, plan, visit.now,
         quarter=quarter, unit=unit, area_number=asked.area,
     )  # fmt: skip
     if not summary.areas:
-        await reply(update, texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
+        await turn.say(texts.SUMMARY_NO_AREA.format(number=asked.area, last=8))
         return
-    scope = summary.scope or "toàn xã"
-    message = update.effective_message
-    assert message is not None
-    chart = InputFile(summary_chart(summary), filename="bieu-do-tien-do.png")
-    caption = texts.SUMMARY_CHART_CAPTION.format(
-        scope=esc(scope), quarter=quarter_label(summary.quarter)
-    )
-    await send_later(lambda: message.reply_photo(chart, caption=caption))
+    if turn.channel.sends_photos:
+        # Drawn in a worker thread: the chart takes a tenth of a second or more.
+        chart = await draw_summary_chart(summary)
+        caption = texts.SUMMARY_CHART_CAPTION.format(
+            scope=esc(summary.scope or "toàn xã"), quarter=quarter_label(summary.quarter)
+        )
+        await turn.send_photo(chart, caption)
     for text in summary_messages(summary, visit.commune.timezone):
-        await reply(update, text)
+        await turn.say(text)
     if asked.area is not None:
         lines = [texts.SUMMARY_AREA_TASKS, *map(task_state_line, summary.tasks)]
-        await reply(update, "\n".join(lines))
+        await turn.say("\n".join(lines))
 
 
-async def _plan(update: Update, visit: Visit, year: int | None) -> Plan | None:
+async def _plan(turn: Turn, visit: Visit, year: int | None) -> Plan | None:
+    """The plan asked for (this year's by default); None, answered, if there is none."""
     if year is None:
         return await current_plan(visit.session, visit.commune, visit.year)
     plan = await plan_for_year(visit.session, visit.commune, year)
     if plan is None:
-        await reply(update, texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+        await turn.say(texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
     return plan
 
 
-async def _unit_for(
-    update: Update, visit: Visit, unit_text: str | None
-) -> tuple[bool, Unit | None]:
+async def _unit_for(turn: Turn, visit: Visit, unit_text: str | None) -> tuple[bool, Unit | None]:
     """The unit the view is narrowed to: the member's own for officers and hamlet heads;
     the one asked for (or none: the whole commune) for leaders. The flag says the member
     has been answered already (a refusal), and nothing more should be sent.
@@ -176,7 +169,7 @@ async def _unit_for(
     own = await member_unit(visit.session, visit.member)
     if visit.member.role not in LEADERS:
         if own is None:
-            await reply(update, texts.NO_TASKS)
+            await turn.say(texts.NO_TASKS)
             return True, None
         if unit_text:
             try:
@@ -184,7 +177,7 @@ async def _unit_for(
             except DomainError:
                 named = None
             if named is None or named.id != own.id:
-                await reply(update, texts.SUMMARY_OTHER_UNIT.format(unit=esc(own.name)))
+                await turn.say(texts.SUMMARY_OTHER_UNIT.format(unit=esc(own.name)))
                 return True, None
         return False, own
     if not unit_text:
@@ -193,5 +186,5 @@ async def _unit_for(
         return False, await find_unit(visit.session, visit.commune, unit_text)
     except DomainError as error:
         hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
-        await reply(update, texts.INVITE_ERRORS_OFFICE["unknown_unit"].format(hint=hint))
+        await turn.say(texts.INVITE_ERRORS_OFFICE["unknown_unit"].format(hint=hint))
         return True, None

@@ -1,8 +1,10 @@
 """The office sends the plan's own Word or Excel file in chat: the bot reads it, shows
-what would change (a dry run), and imports it when the office confirms.
+what would change (a dry run), and imports it when the office confirms (an option, tapped
+or typed: "1", "nhập").
 
-The file is kept by its Telegram file id in a :class:`~models.tables.PendingImport` row,
-so a restart between the preview and the confirmation loses nothing.
+The file is kept by the channel's reference to it (a Telegram file id, a Zalo file URL) in
+a :class:`~models.tables.PendingImport` row, so a restart between the preview and the
+confirmation loses nothing.
 
 The file is downloaded and read after the update's own transaction has committed, so no
 transaction is held open meanwhile, and the reading runs in a worker thread (it is CPU work,
@@ -12,36 +14,50 @@ asked (the dry run) or written (the import), in a transaction of its own.
 """
 
 import asyncio
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Document, Update
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.services import Services
 from bot.texts import esc
-from handlers.context import Visit, answer_tap, in_background, members_only, reply
-from handlers.render import keyboard
+from handlers.chat import Attachment, ChannelError, Option, menu
+from handlers.context import Visit, members_only
+from handlers.turn import Turn
 from models.audit import Actor
 from models.db import transaction
 from models.plan_data import PlanSpec, read_plan_file
-from models.plan_file import PlanImportError, check_file_size
+from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
 from models.plan_import import catalogue_for, read_plan_table
 from models.plan_sync import ImportChanges, import_plan
 from models.plans import current_plan
-from models.tables import Commune, Member, PendingImport, Role
-from models.textfold import fold
+from models.tables import ChatAccount, Commune, Member, PendingImport, Role
+
+log = logging.getLogger(__name__)
 
 PLAN_SUFFIXES = (".docx", ".xlsx", ".doc", ".xls")
+# Import the file shown, or not: tapped, or typed as "1", "nhập", "hủy".
+_CONFIRM_WORDS = ("nhap", "nhap ke hoach", "dong y", "ap dung", "co")
+CONFIRM_MENU = menu(
+    [
+        [
+            Option(texts.IMPORT_BUTTON_OK, "im:ok", _CONFIRM_WORDS),
+            Option(texts.BUTTON_CANCEL, "im:no", ("huy", "huy bo", "khong")),
+        ]
+    ]
+)
 
 
-def is_plan_file(document: Document | None) -> bool:
-    """Whether a document looks like a plan table the office sent to import."""
-    return document is not None and (document.file_name or "").lower().endswith(PLAN_SUFFIXES)
+def is_plan_file(attachment: Attachment | None) -> bool:
+    """Whether an attachment looks like a plan table the office sent to import."""
+    return (
+        attachment is not None
+        and attachment.kind == "document"
+        and attachment.file_name.lower().endswith(PLAN_SUFFIXES)
+    )
 
 
 def _parse(content: bytes, name: str, plan_file: Path, commune: str, year: int) -> PlanSpec:
@@ -57,28 +73,33 @@ class _Upload:
     services: Services
     commune_id: int
     member_id: int
-    file_id: str
-    name: str
+    # The chat account the file came from: its chat is offered the confirm options.
+    account_id: int | None
+    file: Attachment
     year: int
 
 
-async def _read(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _Upload, commune: str
-) -> PlanSpec | None:
+# What is downloaded at most: over MAX_FILE_BYTES still, so that a file whose size the
+# channel did not announce is refused with its size rather than as a failed download.
+_FETCH_LIMIT = 2 * MAX_FILE_BYTES
+
+
+async def _read(turn: Turn, upload: _Upload, commune: str) -> PlanSpec | None:
     """Download the file and read its plan table in a worker thread; None once the office
     has been told what is wrong with the file. The year is set when it is imported.
     """
     try:
-        telegram_file = await context.bot.get_file(upload.file_id)
-        content = bytes(await telegram_file.download_as_bytearray())
-        plan_file = upload.services.settings.plan_file
-        return await asyncio.to_thread(
-            _parse, content, upload.name, plan_file, commune, upload.year
-        )
+        content = await turn.channel.fetch(upload.file, _FETCH_LIMIT)
+    except (ChannelError, OSError):
+        log.warning("could not download a plan file", exc_info=True)
+        await turn.say(texts.IMPORT_GONE)
+        return None
+    plan_file = upload.services.settings.plan_file
+    name = upload.file.file_name
+    try:
+        return await asyncio.to_thread(_parse, content, name, plan_file, commune, upload.year)
     except PlanImportError as error:
-        await reply(update, esc(str(error)))
-    except TelegramError:
-        await reply(update, texts.IMPORT_GONE)
+        await turn.say(esc(str(error)))
     return None
 
 
@@ -92,31 +113,36 @@ async def _take_pending(session: AsyncSession, member_id: int) -> PendingImport 
     return pending
 
 
-async def receive_plan_file(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit
-) -> None:
-    """A .docx/.xlsx from the office: read it and show the dry run, with a confirm button
-    (the reading once this update has committed).
+def _forget_options(account: ChatAccount | None) -> None:
+    """Stop a chat's typed "1" or "nhập" from meaning this import (it is done or gone)."""
+    if account is not None and account.menu == CONFIRM_MENU.to_json():
+        account.menu = None
+
+
+async def receive_plan_file(turn: Turn, visit: Visit) -> None:
+    """A .docx/.xlsx from the office: read it and show the dry run, with the options to
+    confirm or cancel (the reading once this update has committed).
     """
-    message = update.effective_message
-    assert message is not None and message.document is not None
-    document = message.document
-    name = document.file_name or "kehoach"
+    attachment = turn.attachment
+    assert attachment is not None
+    name = attachment.file_name or "kehoach"
     try:
-        check_file_size(document.file_size or 0, name)
+        check_file_size(attachment.size or 0, name)
     except PlanImportError as error:
-        await reply(update, esc(str(error)))
+        await turn.say(esc(str(error)))
         return
     year = (await current_plan(visit.session, visit.commune, visit.year)).year
     upload = _Upload(
-        visit.services, visit.commune.id or 0, visit.member.id or 0, document.file_id, name, year
-    )
-    await in_background(update, context, lambda: _dry_run(update, context, upload))
+        visit.services, visit.commune.id or 0, visit.member.id or 0,
+        visit.account.id if visit.account is not None else None,
+        replace(attachment, file_name=name), year,
+    )  # fmt: skip
+    await turn.in_background(lambda: _dry_run(turn, upload))
 
 
-async def _dry_run(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
+async def _dry_run(turn: Turn, upload: _Upload) -> None:
     commune_name = await _commune_name(upload)
-    spec = await _read(update, context, upload, commune_name)
+    spec = await _read(turn, upload, commune_name)
     if spec is None:
         return
     now = upload.services.now()
@@ -129,16 +155,21 @@ async def _dry_run(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _
             session.add(
                 PendingImport(
                     commune_id=upload.commune_id, member_id=upload.member_id,
-                    file_id=upload.file_id, file_name=upload.name, year=upload.year,
-                    created_at=now,
+                    file_id=upload.file.ref, file_name=upload.file.file_name,
+                    year=upload.year, created_at=now,
                 )
             )  # fmt: skip
+            # This runs after the update's own visit: store the options for the chat here,
+            # so that a typed "1" or "nhập" confirms as a tap would.
+            if upload.account_id is not None:
+                account = await session.get(ChatAccount, upload.account_id)
+                if account is not None:
+                    account.menu = CONFIRM_MENU.to_json()
     if not changes.changed:
-        await reply(update, texts.IMPORT_NOTHING)
+        await turn.say(texts.IMPORT_NOTHING)
         return
-    await reply(update, _preview(changes, upload.name, len(spec.tasks), len(spec.areas)))
-    rows = [[(texts.IMPORT_BUTTON_OK, "im:ok"), (texts.BUTTON_CANCEL, "im:no")]]
-    await reply(update, texts.IMPORT_CONFIRM, reply_markup=keyboard(rows))
+    await turn.say(_preview(changes, upload.file.file_name, len(spec.tasks), len(spec.areas)))
+    await turn.say(texts.IMPORT_CONFIRM, CONFIRM_MENU)
 
 
 async def _commune_name(upload: _Upload) -> str:
@@ -173,37 +204,41 @@ def _preview(changes: ImportChanges, name: str, tasks: int, areas: int) -> str:
 
 
 @members_only({Role.OFFICE})
-async def import_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
-    """Confirm (``im:ok``) or cancel (``im:no``) the plan file shown."""
-    query = update.callback_query
-    assert query is not None
-    await answer_tap(update)
-    if query.data != "im:ok":
+async def import_button(turn: Turn, visit: Visit) -> None:
+    """Confirm (``im:ok``) or cancel (``im:no``) the plan file shown, tapped or typed."""
+    await turn.ack()
+    if turn.action != "im:ok":
         pending = await _take_pending(visit.session, visit.member.id or 0)
-        await reply(update, texts.IMPORT_GONE if pending is None else texts.IMPORT_CANCELLED)
+        _forget_options(visit.account)
+        await turn.say(texts.IMPORT_GONE if pending is None else texts.IMPORT_CANCELLED)
         return
     statement = select(PendingImport).where(PendingImport.member_id == visit.member.id)
     pending = (await visit.session.exec(statement)).first()
     if pending is None:
-        await reply(update, texts.IMPORT_GONE)
+        _forget_options(visit.account)
+        await turn.say(texts.IMPORT_GONE)
         return
     upload = _Upload(
         visit.services, visit.commune.id or 0, visit.member.id or 0,
-        pending.file_id, pending.file_name, pending.year,
+        visit.account.id if visit.account is not None else None,
+        Attachment(kind="document", ref=pending.file_id, file_name=pending.file_name),
+        pending.year,
     )  # fmt: skip
-    await in_background(update, context, lambda: _import(update, context, upload))
+    await turn.in_background(lambda: _import(turn, upload))
 
 
-async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
+async def _import(turn: Turn, upload: _Upload) -> None:
     """Read the confirmed file again and import it, in one transaction that also takes the
     file off waiting (a second tap finds it gone).
     """
-    spec = await _read(update, context, upload, await _commune_name(upload))
+    spec = await _read(turn, upload, await _commune_name(upload))
     if spec is None:
         return
     async with transaction(upload.services.sessions) as session:
+        if upload.account_id is not None:
+            _forget_options(await session.get(ChatAccount, upload.account_id))
         if await _take_pending(session, upload.member_id) is None:
-            await reply(update, texts.IMPORT_GONE)
+            await turn.say(texts.IMPORT_GONE)
             return
         commune = await session.get(Commune, upload.commune_id)
         member = await session.get(Member, upload.member_id)
@@ -212,8 +247,7 @@ async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _U
             session, commune, spec, year=upload.year, dry_run=False,
             actor=Actor.of(member), now=upload.services.now(),
         )  # fmt: skip
-    await reply(
-        update,
+    await turn.say(
         texts.IMPORT_DONE.format(
             year=changes.year, created=len(changes.created),
             updated=len(changes.updated), removed=len(changes.removed),
@@ -221,29 +255,7 @@ async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, upload: _U
     )  # fmt: skip
 
 
-_CONFIRM_WORDS = {"1", "nhap", "nhap ke hoach", "dong y", "ap dung", "co"}
-
-
-async def typed_choice(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, text: str
-) -> bool:
-    """Typed "nhập" or "1" confirms the plan file shown ("hủy" cancels, as everywhere);
-    False if no file waits or the text is no such answer.
-    """
-    if visit.member.role != Role.OFFICE or fold(text) not in _CONFIRM_WORDS:
-        return False
-    statement = select(PendingImport).where(PendingImport.member_id == visit.member.id)
-    pending = (await visit.session.exec(statement)).first()
-    if pending is None:
-        return False
-    upload = _Upload(
-        visit.services, visit.commune.id or 0, visit.member.id or 0,
-        pending.file_id, pending.file_name, pending.year,
-    )  # fmt: skip
-    await in_background(update, context, lambda: _import(update, context, upload))
-    return True
-
-
 async def drop_pending_import(visit: Visit) -> bool:
     """Forget the plan file waiting for confirmation ("hủy"); say whether there was one."""
+    _forget_options(visit.account)
     return await _take_pending(visit.session, visit.member.id or 0) is not None

@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from bot import texts
-from handlers.context import Visit, in_background, members_only, reply
+from bot.services import Services
+from handlers.context import Visit, members_only
+from handlers.turn import Turn
 from models.audit import Actor, record_change
 from models.clock import format_date, local
 from models.plans import current_plan
@@ -25,8 +24,10 @@ MAX_MUTE_DAYS = 90
 
 
 @members_only({Role.OFFICE})
-async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
-    """/nhacnho (/remind): prompt every member with tasks not reported this quarter, now."""
+async def remind_command(turn: Turn, visit: Visit) -> None:
+    """/nhacnho (/remind): prompt every member with tasks not reported this quarter, now.
+    Who is prompted is the scheduler's rule (:meth:`scheduler.rules.Rules.on_demand`).
+    """
     plan = await current_plan(visit.session, visit.commune, visit.year)
     situation = await read_situation(visit.session, visit.commune, plan, visit.now)
     # One key a minute: tapping /nhacnho twice by mistake sends once.
@@ -39,56 +40,56 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE, vis
     )  # fmt: skip
     outgoing = [_outgoing(due, plan.report_deadline) for due in dues]
     if not outgoing:
-        await reply(update, texts.REMIND_NOBODY)
+        await turn.say(texts.REMIND_NOBODY)
         return
     # Recorded with this update's work; sent once that has committed (the rows are the
     # promise: if the process dies half-way, the scheduler's next tick sends the rest).
     await record_in(visit.session, visit.commune.id or 0, outgoing, visit.now)
-    count = len(outgoing)
-    await in_background(update, context, lambda: _deliver_and_tell(update, context, visit, count))
+    count, services, now = len(outgoing), visit.services, visit.now
+    await turn.in_background(lambda: _deliver_and_tell(turn, services, now, count))
 
 
-async def _deliver_and_tell(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, count: int
-) -> None:
-    held, report = await deliver_now(visit.services, context.bot, visit.now)
-    reminders = visit.services.settings.reminders
+async def _deliver_and_tell(turn: Turn, services: Services, now: datetime, count: int) -> None:
+    """Deliver what /nhacnho recorded (after its commit), then tell the office how it went.
+    Runs after the update's session has closed: it takes nothing from the visit but these.
+    """
+    held, report = await deliver_now(services, now)
+    reminders = services.settings.reminders
     if held:
-        await reply(
-            update,
+        await turn.say(
             texts.REMIND_HELD.format(
                 start=reminders.quiet_start.strftime("%H:%M"),
                 end=reminders.quiet_end.strftime("%H:%M"),
                 count=count,
-            ),
+            )
         )
         return
-    await reply(update, texts.REMIND_SENT.format(sent=report.sent))
+    await turn.say(texts.REMIND_SENT.format(sent=report.sent))
     problems = report.blocked + report.failed + report.retry_later
     if problems:
-        await reply(update, texts.REMIND_SENT_PROBLEMS.format(failed=problems))
+        await turn.say(texts.REMIND_SENT_PROBLEMS.format(failed=problems))
 
 
 @members_only()
-async def mute_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def mute_command(turn: Turn, visit: Visit) -> None:
     """/tamdung N: no routine prompts for N days (0: prompts again). Deadlines still go."""
-    args = context.args or []
+    args = turn.args
     days = int(args[0]) if len(args) == 1 and args[0].isdigit() else -1
     if not 0 <= days <= MAX_MUTE_DAYS:
-        await reply(update, texts.MUTE_USAGE)
+        await turn.say(texts.MUTE_USAGE)
         return
     before = {"muted_until": visit.member.muted_until}
     if days == 0:
         visit.member.muted_until = None
         await _audit_mute(visit, before)
-        await reply(update, texts.UNMUTED)
+        await turn.say(texts.UNMUTED)
         return
     # "Until the end of day N" in the commune: prompts resume the next morning.
     zone = ZoneInfo(visit.commune.timezone)
     last_day = local(visit.now, visit.commune.timezone).date() + timedelta(days=days)
     visit.member.muted_until = datetime.combine(last_day + timedelta(days=1), time(0), zone)
     await _audit_mute(visit, before)
-    await reply(update, texts.MUTED.format(until=format_date(last_day)))
+    await turn.say(texts.MUTED.format(until=format_date(last_day)))
 
 
 async def _audit_mute(visit: Visit, before: Mapping[str, object]) -> None:

@@ -1,50 +1,25 @@
-"""Turning domain data into short phone-sized messages and buttons."""
+"""Turning domain data into short phone-sized messages, the same on every channel (the
+options offered with them are built with :func:`handlers.chat.menu`).
+"""
 
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import texts
 from bot.texts import esc
+from handlers.chat import split_text
 from models.clock import format_date, format_datetime, quarter_label
 from models.summary import PlanSummary, TaskLine
 from models.tables import Report, Status, Task
 from models.wording import shorten
 
-# Telegram's limit is 4096 characters; leave room for what clients add.
+# Telegram's limit is 4096 characters; leave room for what clients add. A channel with a
+# smaller limit (Zalo) splits each of these messages again at its own.
 MESSAGE_LIMIT = 3800
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split a long text into messages at line breaks, never inside a line that fits."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            parts.extend([current] if current else [])
-            parts.append(line[:limit])
-            current, line = "", line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return parts
-
-
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-def status_options() -> str:
-    """The numbered status list, for people who type rather than tap."""
-    return "\n".join(f"{n}. {texts.STATUS_LABELS[s]}" for n, s in enumerate(Status, start=1))
+    return split_text(text, limit)
 
 
 def task_icon(report: Report | None) -> str:

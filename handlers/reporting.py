@@ -10,23 +10,13 @@ import logging
 import math
 from pathlib import Path
 
-from telegram import Document, Message, PhotoSize, Update
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
-
 from bot import texts
 from bot.texts import esc
 from handlers import answers
-from handlers.context import (
-    Visit,
-    answer_tap,
-    drop_buttons,
-    members_only,
-    reply,
-    send_later,
-)
+from handlers.chat import ChannelError, Menu, Option, menu
+from handlers.context import Visit, members_only
 from handlers.notices import notify
-from handlers.render import keyboard, status_options
+from handlers.turn import Turn
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
 from models.errors import DomainError
@@ -53,7 +43,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 6
 PERCENT_CHOICES = (0, 25, 50, 75, 100)
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit (Zalo's is lower)
 CALLBACK_PREFIX = "rp:"
 # Which step each button belongs to; "cancel" works at any step.
 _BUTTON_STEPS = {
@@ -64,20 +54,21 @@ _BUTTON_STEPS = {
     "skip": {Step.NOTE, Step.EVIDENCE},
     "save": {Step.CONFIRM},
 }
-_CANCEL_ROW = [(texts.BUTTON_CANCEL, "rp:cancel")]
+_CANCEL = Option(texts.BUTTON_CANCEL, "rp:cancel", ("huy", "huy bo", "thoi"))
+_SKIP = Option(texts.BUTTON_SKIP, "rp:skip", ("bo qua", "khong", "skip"))
 
 
 # --- Entry points -------------------------------------------------------------------------
 
 
 @members_only(REPORTING_ROLES)
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def report_command(turn: Turn, visit: Visit) -> None:
     """/baocao (/report): start the guided flow, or take a one-line report."""
-    await start_report(update, visit, list(context.args or []))
+    await start_report(turn, visit, list(turn.args))
 
 
 async def start_report(
-    update: Update, visit: Visit, args: list[str], on_behalf_of: Member | None = None
+    turn: Turn, visit: Visit, args: list[str], on_behalf_of: Member | None = None
 ) -> None:
     """Start reporting: one-line form when ``args`` are given, else the task list.
 
@@ -86,11 +77,11 @@ async def start_report(
     """
     plan = await current_plan(visit.session, visit.commune, visit.year)
     if args:
-        await _quick_report(update, visit, plan, args)
+        await _quick_report(turn, visit, plan, args)
         return
     tasks = await tasks_in_scope(visit.session, on_behalf_of or visit.member, plan)
     if not tasks:
-        await reply(update, texts.NO_TASKS)
+        await turn.say(texts.NO_TASKS)
         return
     # A report started now is what the next typed lines answer, not a review comment.
     await drop_return(visit.session, visit.member)
@@ -99,7 +90,7 @@ async def start_report(
     text, markup = _task_page(tasks, draft.page)
     if on_behalf_of is not None:
         text = texts.PROXY_HEADER.format(name=esc(on_behalf_of.name)) + "\n" + text
-    await reply(update, text, reply_markup=markup)
+    await turn.say(text, markup)
 
 
 async def _reporter(visit: Visit, draft: ReportDraft) -> Member:
@@ -112,179 +103,171 @@ async def _reporter(visit: Visit, draft: ReportDraft) -> Member:
 
 
 @members_only()
-async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def cancel_command(turn: Turn, visit: Visit) -> None:
     """/huy (/cancel): drop the report in progress."""
     dropped = await discard_draft(visit.session, visit.member)
     dropped = await drop_return(visit.session, visit.member) or dropped
-    await reply(update, texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
+    await turn.say(texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
 
 
 @members_only()
-async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def report_button(turn: Turn, visit: Visit) -> None:
     """A tap on one of the report flow's buttons (callback data ``rp:<action>[:<value>]``)."""
-    query = update.callback_query
-    assert query is not None
-    _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
+    _, action, value = [*turn.action.split(":", 2), "", ""][:3]
     if action == "start":
         # A reminder's button: open the report flow (for that task, or the task list).
-        await answer_tap(update)
-        await _start_from_reminder(update, visit, _int(value))
+        await turn.ack()
+        await _start_from_reminder(turn, visit, _int(value))
         return
     draft = await get_draft(visit.session, visit.member)
     if draft is None:
-        await answer_tap(update, texts.SESSION_OVER)
-        await drop_buttons(query.message)
+        await turn.notice(texts.SESSION_OVER)
+        await turn.retire_options()
         return
     if action == "cancel":
-        await answer_tap(update)
-        await drop_buttons(query.message)
+        await turn.ack()
+        await turn.retire_options()
         await discard_draft(visit.session, visit.member)
-        await reply(update, texts.CANCELLED)
+        await turn.say(texts.CANCELLED)
         return
     if draft.step not in _BUTTON_STEPS.get(action, set()):
-        await answer_tap(update, texts.STEP_PASSED)
+        await turn.notice(texts.STEP_PASSED)
         return
-    await answer_tap(update)
+    await turn.ack()
     if action == "page":
-        await _turn_page(update, visit, draft, _int(value), edit=query.message)
+        await _turn_page(turn, visit, draft, _int(value), replace=True)
         return
     step = draft.step
     if action == "task":
-        await _choose_task_by_id(update, visit, draft, _int(value))
+        await _choose_task_by_id(turn, visit, draft, _int(value))
     elif action == "status" and value in Status.__members__.values():
-        await _choose_status(update, draft, Status(value))
+        await _choose_status(turn, draft, Status(value))
     elif action == "pct":
-        await _choose_percent(update, draft, _int(value))
+        await _choose_percent(turn, draft, _int(value))
     elif action == "skip":
         await (
-            _give_note(update, draft, None)
+            _give_note(turn, draft, None)
             if draft.step == Step.NOTE
-            else _give_evidence(update, visit, draft, None)
+            else _give_evidence(turn, visit, draft, None)
         )
     elif action == "save":
-        await _save(update, visit, draft)
+        await _save(turn, visit, draft)
     else:
-        await reply(update, texts.BAD_BUTTON)
+        await turn.say(texts.BAD_BUTTON)
     if draft.step != step or action == "save":
         # Answered: take the buttons off so the prompt cannot be tapped twice. A refused
         # tap leaves them, so the person can still choose.
-        await drop_buttons(query.message)
+        await turn.retire_options()
 
 
-async def draft_text(update: Update, visit: Visit, draft: ReportDraft, text: str) -> None:
+async def draft_text(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
     """A typed answer to the step the draft is at."""
     if draft.step == Step.TASK:
         move = answers.page_move(text)
         if move:
-            await _turn_page(update, visit, draft, draft.page + move)
+            await _turn_page(turn, visit, draft, draft.page + move)
             return
         code = answers.parse_task_code(text)
         if code is None:
-            await reply(update, texts.BAD_TASK_ANSWER.format(example="6.3"))
+            await turn.correct(texts.BAD_TASK_ANSWER.format(example="6.3"))
             return
         plan = await current_plan(visit.session, visit.commune, visit.year)
         task = await task_by_code(visit.session, plan, code)
         if task is None:
-            await reply(update, texts.UNKNOWN_TASK.format(code=esc(code)))
+            await turn.correct(texts.UNKNOWN_TASK.format(code=esc(code)))
             return
-        await _choose_task(update, visit, draft, task, plan)
+        await _choose_task(turn, visit, draft, task, plan)
     elif draft.step == Step.STATUS:
         status = answers.parse_status(text)
-        await (
-            _choose_status(update, draft, status) if status else reply(update, texts.BAD_STATUS)
-        )
+        await (_choose_status(turn, draft, status) if status else turn.correct(texts.BAD_STATUS))
     elif draft.step == Step.PERCENT:
-        await _choose_percent(update, draft, answers.parse_percent(text))
+        await _choose_percent(turn, draft, answers.parse_percent(text))
     elif draft.step == Step.NOTE:
-        await _give_note(update, draft, None if answers.is_skip(text) else text)
+        await _give_note(turn, draft, None if answers.is_skip(text) else text)
     elif draft.step == Step.EVIDENCE:
         if answers.is_skip(text):
-            await _give_evidence(update, visit, draft, None)
+            await _give_evidence(turn, visit, draft, None)
         else:
-            await reply(update, texts.BAD_EVIDENCE)
+            await turn.correct(texts.BAD_EVIDENCE)
     elif draft.step == Step.CONFIRM:
         if answers.is_yes(text):
-            await _save(update, visit, draft)
+            await _save(turn, visit, draft)
         elif answers.is_no(text):
             await discard_draft(visit.session, visit.member)
-            await reply(update, texts.CANCELLED)
+            await turn.say(texts.CANCELLED)
         else:
-            await reply(update, texts.BAD_CONFIRM)
+            await turn.correct(texts.BAD_CONFIRM)
 
 
-async def draft_media(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit, draft: ReportDraft
-) -> None:
+async def draft_media(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     """A photo, document or location sent while a report is in progress."""
-    message = update.effective_message
-    assert message is not None
+    attachment = turn.attachment
+    assert attachment is not None
     if draft.step == Step.CONFIRM and draft.evidence_kind:
         # Albums arrive as several photos: the first is kept, the rest get a plain answer.
-        await reply(update, texts.EVIDENCE_ONE)
+        await turn.correct(texts.EVIDENCE_ONE)
         return
     if draft.step != Step.EVIDENCE:
-        await reply(update, texts.TEXT_EXPECTED)
+        await turn.correct(texts.TEXT_EXPECTED)
         return
-    if message.location is not None:
-        location = f"{message.location.latitude:.6f},{message.location.longitude:.6f}"
-        await _give_evidence(update, visit, draft, Evidence(kind="location", text=location))
+    if attachment.kind == "location":
+        await _give_evidence(
+            turn, visit, draft, Evidence(kind="location", text=attachment.location)
+        )
         return
-    attachment: PhotoSize | Document
-    if message.photo:
-        attachment, kind, suffix = message.photo[-1], "photo", ".jpg"
-    elif message.document is not None:
-        attachment, kind = message.document, "document"
-        suffix = Path(message.document.file_name or "").suffix.lower()[:10] or ".bin"
-    else:
-        await reply(update, texts.BAD_EVIDENCE)
+    if attachment.kind not in ("photo", "document"):
+        await turn.correct(texts.BAD_EVIDENCE)
         return
-    if (attachment.file_size or 0) > MAX_DOWNLOAD_BYTES:
-        await reply(update, texts.FILE_TOO_BIG)
+    if (attachment.size or 0) > MAX_DOWNLOAD_BYTES:
+        await turn.correct(texts.FILE_TOO_BIG)
         return
-    evidence = Evidence(kind=kind, file_id=attachment.file_id)
+    kind = attachment.kind
+    suffix = (
+        ".jpg" if kind == "photo" else Path(attachment.file_name).suffix.lower()[:10] or ".bin"
+    )
+    evidence = Evidence(kind=kind, file_id=attachment.ref)
     try:
-        telegram_file = await context.bot.get_file(attachment.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
+        data = await turn.channel.fetch(attachment, MAX_DOWNLOAD_BYTES)
         path, digest = store_evidence(data, visit.services.settings.evidence_dir, suffix)
-        evidence = Evidence(kind=kind, file_id=attachment.file_id, path=str(path), sha256=digest)
-    except (TelegramError, OSError):
-        # The file id is enough to fetch it again later; the report must not be lost.
-        log.warning("evidence download failed; keeping the file id only", exc_info=True)
-    await _give_evidence(update, visit, draft, evidence)
+        evidence = Evidence(kind=kind, file_id=attachment.ref, path=str(path), sha256=digest)
+    except (ChannelError, OSError):
+        # The reference is enough to fetch it again later; the report must not be lost.
+        log.warning("evidence download failed; keeping the file reference only", exc_info=True)
+    await _give_evidence(turn, visit, draft, evidence)
 
 
-async def _start_from_reminder(update: Update, visit: Visit, task_id: int) -> None:
+async def _start_from_reminder(turn: Turn, visit: Visit, task_id: int) -> None:
     if visit.member.role not in REPORTING_ROLES:
-        await reply(update, texts.NOT_ALLOWED)
+        await turn.say(texts.NOT_ALLOWED)
         return
     plan = await current_plan(visit.session, visit.commune, visit.year)
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
     if task is None:
-        await start_report(update, visit, [])
+        await start_report(turn, visit, [])
         return
     draft = await start_draft(visit.session, visit.member, visit.now)
-    await _choose_task(update, visit, draft, task, plan)
+    await _choose_task(turn, visit, draft, task, plan)
 
 
 # --- Steps --------------------------------------------------------------------------------
 
 
-async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str]) -> None:
+async def _quick_report(turn: Turn, visit: Visit, plan: Plan, args: list[str]) -> None:
     code = answers.parse_task_code(args[0])
     if code is None:
-        await reply(update, texts.QUICK_USAGE)
+        await turn.say(texts.QUICK_USAGE)
         return
     task = await task_by_code(visit.session, plan, code)
     if task is None:
-        await reply(update, texts.UNKNOWN_TASK.format(code=esc(code)))
+        await turn.correct(texts.UNKNOWN_TASK.format(code=esc(code)))
         return
     if not await can_report(visit.session, visit.member, task):
-        await reply(update, texts.OUT_OF_SCOPE.format(code=code))
+        await turn.correct(texts.OUT_OF_SCOPE.format(code=code))
         return
     rest = args[1:]
     if not rest:
         draft = await start_draft(visit.session, visit.member, visit.now)
-        await _choose_task(update, visit, draft, task, plan)
+        await _choose_task(turn, visit, draft, task, plan)
         return
     percent = answers.parse_percent(rest[0])
     if percent is not None:
@@ -292,7 +275,7 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
     else:
         found, used = answers.parse_status_prefix(rest)
         if found is None:
-            await reply(update, texts.QUICK_USAGE)
+            await turn.say(texts.QUICK_USAGE)
             return
         status, note_words = found, rest[used:]
         # A status without a number keeps the percent last reported ("khó khăn" is not 0%).
@@ -300,7 +283,7 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
         percent = history[-1].percent if history else 0
     note = clean_note(" ".join(note_words))
     if status == Status.BLOCKED and not note:
-        await reply(update, texts.NOTE_REQUIRED)
+        await turn.correct(texts.NOTE_REQUIRED)
         return
     try:
         report = await record_report(
@@ -312,11 +295,10 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
             timezone=visit.commune.timezone,
         )
     except DomainError as error:
-        await reply(update, _input_error(error))
+        await turn.say(_input_error(error))
         return
     await discard_draft(visit.session, visit.member)
-    await reply(
-        update,
+    await turn.say(
         texts.SAVED_QUICK.format(
             code=task.code,
             status=texts.STATUS_LABELS[Status(report.status)],
@@ -327,7 +309,7 @@ async def _quick_report(update: Update, visit: Visit, plan: Plan, args: list[str
     )
 
 
-def _task_page(tasks: list[Task], page: int) -> tuple[str, object]:
+def _task_page(tasks: list[Task], page: int) -> tuple[str, Menu]:
     pages = max(1, math.ceil(len(tasks) / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -340,108 +322,110 @@ def _task_page(tasks: list[Task], page: int) -> tuple[str, object]:
             area = task.area_number
             lines.append("")
         lines.append(f"<b>{task.code}</b> {esc(shorten(task.text))}")
-    rows = [[(f"{t.code} · {shorten(t.text, 28)}", f"rp:task:{t.id}")] for t in shown]
-    navigation = []
+    rows = [
+        [
+            Option(
+                f"{t.code} · {shorten(t.text, 28)}", f"rp:task:{t.id}", (t.code.replace(".", " "),)
+            )
+        ]
+        for t in shown
+    ]
+    navigation: list[Option] = []
     if page > 0:
-        navigation.append((texts.BUTTON_PREV, f"rp:page:{page - 1}"))
+        navigation.append(Option(texts.BUTTON_PREV, f"rp:page:{page - 1}", ("truoc",)))
     if page < pages - 1:
-        navigation.append((texts.BUTTON_NEXT, f"rp:page:{page + 1}"))
+        navigation.append(Option(texts.BUTTON_NEXT, f"rp:page:{page + 1}", ("tiep", "sau")))
     rows += [navigation] if navigation else []
-    rows.append(_CANCEL_ROW)
-    return "\n".join(lines), keyboard(rows)
+    rows.append([_CANCEL])
+    return "\n".join(lines), menu(rows)
 
 
 async def _turn_page(
-    update: Update, visit: Visit, draft: ReportDraft, page: int, edit: object = None
+    turn: Turn, visit: Visit, draft: ReportDraft, page: int, replace: bool = False
 ) -> None:
     plan = await current_plan(visit.session, visit.commune, visit.year)
     tasks = await tasks_in_scope(visit.session, await _reporter(visit, draft), plan)
     if not tasks:
-        await reply(update, texts.NO_TASKS)
+        await turn.say(texts.NO_TASKS)
         return
     pages = max(1, math.ceil(len(tasks) / PAGE_SIZE))
     draft.page = min(max(page, 0), pages - 1)
     draft.updated_at = visit.now
     text, markup = _task_page(tasks, draft.page)
-    if isinstance(edit, Message):
-        await send_later(lambda: edit.edit_text(text, reply_markup=markup))  # type: ignore[arg-type]
+    if replace:
+        await turn.show(text, markup)
     else:
-        await reply(update, text, reply_markup=markup)
+        await turn.say(text, markup)
 
 
-async def _choose_task_by_id(
-    update: Update, visit: Visit, draft: ReportDraft, task_id: int
-) -> None:
+async def _choose_task_by_id(turn: Turn, visit: Visit, draft: ReportDraft, task_id: int) -> None:
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
     plan = await current_plan(visit.session, visit.commune, visit.year)
     if task is None or task.plan_id != plan.id:
-        await reply(update, texts.BAD_BUTTON)
+        await turn.say(texts.BAD_BUTTON)
         return
-    await _choose_task(update, visit, draft, task, plan)
+    await _choose_task(turn, visit, draft, task, plan)
 
 
 async def _choose_task(
-    update: Update, visit: Visit, draft: ReportDraft, task: Task, plan: Plan
+    turn: Turn, visit: Visit, draft: ReportDraft, task: Task, plan: Plan
 ) -> None:
     reporter = await _reporter(visit, draft)
     if task.plan_id != plan.id or not await can_report(visit.session, reporter, task):
-        await reply(update, texts.OUT_OF_SCOPE.format(code=task.code))
+        await turn.correct(texts.OUT_OF_SCOPE.format(code=task.code))
         return
     draft.task_id, draft.step, draft.updated_at = task.id, Step.STATUS, visit.now
     rows = [
-        [(texts.STATUS_LABELS[Status.NOT_STARTED], "rp:status:not_started"),
-         (texts.STATUS_LABELS[Status.IN_PROGRESS], "rp:status:in_progress")],
-        [(texts.STATUS_LABELS[Status.DONE], "rp:status:done"),
-         (texts.STATUS_LABELS[Status.BLOCKED], "rp:status:blocked")],
-        _CANCEL_ROW,
+        [Option(texts.STATUS_LABELS[Status.NOT_STARTED], "rp:status:not_started"),
+         Option(texts.STATUS_LABELS[Status.IN_PROGRESS], "rp:status:in_progress")],
+        [Option(texts.STATUS_LABELS[Status.DONE], "rp:status:done"),
+         Option(texts.STATUS_LABELS[Status.BLOCKED], "rp:status:blocked")],
+        [_CANCEL],
     ]  # fmt: skip
-    await reply(
-        update,
-        texts.ASK_STATUS.format(
-            code=task.code, title=esc(shorten(task.text, 120)), options=status_options()
-        ),
-        reply_markup=keyboard(rows),
+    await turn.say(
+        texts.ASK_STATUS.format(code=task.code, title=esc(shorten(task.text, 120))),
+        menu(rows),
     )
 
 
-async def _choose_status(update: Update, draft: ReportDraft, status: Status) -> None:
+async def _choose_status(turn: Turn, draft: ReportDraft, status: Status) -> None:
     draft.status = status
     if status in (Status.DONE, Status.NOT_STARTED):
         # The status says the percent; asking would only invite a contradiction.
-        await _choose_percent(update, draft, 100 if status == Status.DONE else 0)
+        await _choose_percent(turn, draft, 100 if status == Status.DONE else 0)
         return
     draft.step = Step.PERCENT
-    rows = [[(f"{p}%", f"rp:pct:{p}") for p in PERCENT_CHOICES], _CANCEL_ROW]
-    await reply(update, texts.ASK_PERCENT, reply_markup=keyboard(rows))
+    # Not numbered: a typed number is the percent itself.
+    rows = [[Option(f"{p}%", f"rp:pct:{p}") for p in PERCENT_CHOICES], [_CANCEL]]
+    await turn.say(texts.ASK_PERCENT, menu(rows, numbered=False))
 
 
-async def _choose_percent(update: Update, draft: ReportDraft, percent: int | None) -> None:
+async def _choose_percent(turn: Turn, draft: ReportDraft, percent: int | None) -> None:
     if percent is None or not 0 <= percent <= 100:
-        await reply(update, texts.BAD_PERCENT)
+        await turn.correct(texts.BAD_PERCENT)
         return
     draft.percent, draft.step = percent, Step.NOTE
     if draft.status == Status.BLOCKED:
-        await reply(update, texts.ASK_NOTE_BLOCKED, reply_markup=keyboard([_CANCEL_ROW]))
+        # Not numbered: the note is free text, and "2" may be all a person has to say.
+        await turn.say(texts.ASK_NOTE_BLOCKED, menu([[_CANCEL]], numbered=False))
     else:
-        rows = [[(texts.BUTTON_SKIP, "rp:skip")], _CANCEL_ROW]
-        await reply(update, texts.ASK_NOTE, reply_markup=keyboard(rows))
+        await turn.say(texts.ASK_NOTE, menu([[_SKIP], [_CANCEL]], numbered=False))
 
 
-async def _give_note(update: Update, draft: ReportDraft, note: str | None) -> None:
+async def _give_note(turn: Turn, draft: ReportDraft, note: str | None) -> None:
     note = clean_note(note)
     if not note and draft.status == Status.BLOCKED:
-        await reply(update, texts.NOTE_REQUIRED)
+        await turn.correct(texts.NOTE_REQUIRED)
         return
     if len(note) > MAX_NOTE_LENGTH:
-        await reply(update, texts.NOTE_TOO_LONG.format(length=len(note), limit=MAX_NOTE_LENGTH))
+        await turn.correct(texts.NOTE_TOO_LONG.format(length=len(note), limit=MAX_NOTE_LENGTH))
         return
     draft.note, draft.step = note, Step.EVIDENCE
-    rows = [[(texts.BUTTON_SKIP, "rp:skip")], _CANCEL_ROW]
-    await reply(update, texts.ASK_EVIDENCE, reply_markup=keyboard(rows))
+    await turn.say(texts.ASK_EVIDENCE, menu([[_SKIP], [_CANCEL]]))
 
 
 async def _give_evidence(
-    update: Update, visit: Visit, draft: ReportDraft, evidence: Evidence | None
+    turn: Turn, visit: Visit, draft: ReportDraft, evidence: Evidence | None
 ) -> None:
     evidence = evidence or Evidence(kind="")
     draft.evidence_kind = evidence.kind or None
@@ -452,9 +436,8 @@ async def _give_evidence(
     draft.step, draft.updated_at = Step.CONFIRM, visit.now
     task = await visit.session.get(Task, draft.task_id) if draft.task_id else None
     assert task is not None and draft.status is not None
-    rows = [[(texts.BUTTON_SAVE, "rp:save"), (texts.BUTTON_CANCEL, "rp:cancel")]]
-    await reply(
-        update,
+    rows = [[Option(texts.BUTTON_SAVE, "rp:save", ("luu", "co", "dong y", "ok")), _CANCEL]]
+    await turn.say(
         texts.CONFIRM.format(
             code=task.code,
             title=esc(shorten(task.text, 80)),
@@ -463,11 +446,11 @@ async def _give_evidence(
             note=esc(draft.note) if draft.note else texts.NO_NOTE,
             evidence=texts.EVIDENCE_LABELS[draft.evidence_kind or ""],
         ),
-        reply_markup=keyboard(rows),
+        menu(rows),
     )
 
 
-async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
+async def _save(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     task = await visit.session.get(Task, draft.task_id) if draft.task_id else None
     assert task is not None and draft.status is not None and draft.percent is not None
     evidence = None
@@ -481,7 +464,7 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
         )
     reporter = await _reporter(visit, draft)
     if not await claim_draft(visit.session, draft):
-        await reply(update, texts.SESSION_OVER)
+        await turn.say(texts.SESSION_OVER)
         return
     try:
         report = await record_report(
@@ -494,18 +477,18 @@ async def _save(update: Update, visit: Visit, draft: ReportDraft) -> None:
             entered_by=visit.member,
         )
     except DomainError as error:
-        await reply(update, _input_error(error))
+        await turn.say(_input_error(error))
         return
     when = format_datetime(report.created_at, visit.commune.timezone)
     saved = texts.SAVED.format(code=task.code, version=report.version, time=when)
     if reporter.id != visit.member.id:
         saved += "\n" + texts.PROXY_SAVED.format(name=esc(reporter.name))
-        await _tell_reporter(update, reporter, visit, task, report)
-    await reply(update, saved)
+        await _tell_reporter(turn, reporter, visit, task, report)
+    await turn.say(saved)
 
 
 async def _tell_reporter(
-    update: Update, reporter: Member, visit: Visit, task: Task, report: Report
+    turn: Turn, reporter: Member, visit: Visit, task: Task, report: Report
 ) -> None:
     """The member the office reported for learns of it."""
     text = texts.PROXY_NOTICE.format(
@@ -515,7 +498,7 @@ async def _tell_reporter(
         percent=report.percent,
     )
     key = f"report-{report.id}"
-    await notify(visit, update.get_bot(), reporter, PROXY_NOTICE, key, text, task.id)
+    await notify(visit, reporter, PROXY_NOTICE, key, text, task.id)
 
 
 # --- Helpers ------------------------------------------------------------------------------

@@ -3,22 +3,24 @@
 A returned report carries a comment that must say everything missing (the plan: a file is
 sent back to be completed at most once); the reporter is told at once and can report again
 from the message with one tap.
+
+The review card's options can be tapped or typed ("1", "đồng ý", "trả lại", "để sau"); a
+typed answer counts only for the card shown last, and only for an hour.
 """
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import select
-from telegram import Message, Update
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.texts import esc
 from handlers import reporting
-from handlers.context import Visit, answer_tap, members_only, reply, send_later
+from handlers.chat import Attachment, Channel, ChannelError, Menu, Option, menu
+from handlers.context import Visit, members_only
 from handlers.notices import notify
-from handlers.render import keyboard
+from handlers.turn import Turn, send_later
 from models.clock import as_utc, format_datetime
 from models.errors import DomainError
 from models.plans import current_plan
@@ -39,21 +41,40 @@ from scheduler.messages import ACCEPTED_NOTICE, RETURNED_NOTICE
 
 log = logging.getLogger(__name__)
 RETURN_WAITS = timedelta(hours=1)
+# The words that answer a review card when typed (folded), besides its number and label.
+_ACCEPT_WORDS = ("dong y", "chap nhan", "duyet", "ok", "dat")
+_RETURN_WORDS = ("tra lai", "tra ve", "khong dat")
+_LATER_WORDS = ("de sau", "sau", "bo qua", "tiep")
+# The review command said in words: "duyệt" typed for a card long gone starts a review.
+_REVIEW_WORDS = ("duyet",)
 
 
 @members_only({Role.OFFICE})
-async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
-    """/duyet (/review): the oldest report waiting for review, with its buttons."""
+async def review_command(turn: Turn, visit: Visit) -> None:
+    """/duyet (/review): the oldest report waiting for review, with its options."""
     await drop_return(visit.session, visit.member)
-    await _show_next(update, visit, after_id=0)
+    await _show_next(turn, visit, after_id=0)
 
 
-async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
+def card_menu(report_id: int) -> Menu:
+    """The options of a review card: 1 accept, 2 return, 3 later."""
+    return menu(
+        [
+            [
+                Option(texts.REVIEW_ACCEPT, f"rv:ok:{report_id}", _ACCEPT_WORDS),
+                Option(texts.REVIEW_RETURN, f"rv:back:{report_id}", _RETURN_WORDS),
+            ],
+            [Option(texts.REVIEW_LATER, f"rv:next:{report_id}", _LATER_WORDS)],
+        ]
+    )
+
+
+async def _show_next(turn: Turn, visit: Visit, after_id: int) -> None:
     plan = await current_plan(visit.session, visit.commune, visit.year)
     count, report = await waiting_reports(visit.session, plan, after_id)
     if report is None:
         await drop_return(visit.session, visit.member)
-        await reply(update, texts.REVIEW_NONE)
+        await turn.say(texts.REVIEW_NONE)
         return
     task = await visit.session.get(Task, report.task_id)
     unit = await visit.session.get(Unit, report.unit_id)
@@ -96,98 +117,85 @@ async def _show_next(update: Update, visit: Visit, after_id: int) -> None:
         )
     card += "\n" + texts.REVIEW_TYPE_HINT
     await show_card(visit.session, visit.member, report.id or 0, visit.now)
-    await _show_evidence(update, report)
-    rows = [
-        [
-            (texts.REVIEW_ACCEPT, f"rv:ok:{report.id}"),
-            (texts.REVIEW_RETURN, f"rv:back:{report.id}"),
-        ],
-        [(texts.REVIEW_LATER, f"rv:next:{report.id}")],
-    ]
-    await reply(update, card, reply_markup=keyboard(rows))
+    await _show_evidence(turn, report)
+    await turn.say(card, card_menu(report.id or 0))
 
 
-async def _show_evidence(update: Update, report: Report) -> None:
+async def _show_evidence(turn: Turn, report: Report) -> None:
     """The photo, file or place the reporter attached, so the office judges it, not a label."""
-    message = update.effective_message
-    if message is None or not report.evidence_kind:
+    kind = report.evidence_kind
+    if kind == "location":
+        if not report.evidence_text:
+            return
+        attachment = Attachment(kind=kind, location=report.evidence_text)
+    elif kind in ("photo", "document") and (report.evidence_file_id or report.evidence_path):
+        name = Path(report.evidence_path).name if report.evidence_path else ""
+        attachment = Attachment(kind=kind, ref=report.evidence_file_id or "", file_name=name)
+    else:
         return
-    await send_later(lambda: _send_evidence(message, report))
+    channel, chat_id, path = turn.channel, turn.incoming.chat_id, report.evidence_path
+    await send_later(lambda: _send_evidence(channel, chat_id, attachment, path))
 
 
-async def _send_evidence(message: Message, report: Report) -> None:
+async def _send_evidence(
+    channel: Channel, chat_id: str, attachment: Attachment, path: str | None
+) -> None:
     try:
-        if report.evidence_kind == "photo" and report.evidence_file_id:
-            await message.reply_photo(report.evidence_file_id)
-        elif report.evidence_kind == "document" and report.evidence_file_id:
-            await message.reply_document(report.evidence_file_id)
-        elif report.evidence_kind == "location" and report.evidence_text:
-            latitude, longitude = (float(v) for v in report.evidence_text.split(","))
-            await message.reply_location(latitude=latitude, longitude=longitude)
-    except (TelegramError, ValueError):
-        # The card still says what was attached; a file Telegram no longer has is no reason
-        # to stop the review.
+        await channel.send_stored(chat_id, attachment, path)
+    except (ChannelError, ValueError):
+        # The card still says what was attached; a file the channel no longer has is no
+        # reason to stop the review.
         log.warning("could not show a report's evidence", exc_info=True)
 
 
 @members_only({Role.OFFICE})
-async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
-    """A tap on a review card: accept, return (then the comment), or later."""
-    query = update.callback_query
-    assert query is not None
-    _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
+async def review_button(turn: Turn, visit: Visit) -> None:
+    """An answer to a review card, tapped or typed: accept, return (then the comment), or
+    later.
+    """
+    _, action, value = [*turn.action.split(":", 2), "", ""][:3]
     report_id = int(value) if value.isdigit() and len(value) < 12 else 0
-    await answer_tap(update)
+    await turn.ack()
+    if not turn.tapped and not await _card_waits(visit, report_id):
+        # Typed for a card answered already, or shown hours ago: not a review answer.
+        if fold(turn.text) in _REVIEW_WORDS:
+            await drop_return(visit.session, visit.member)
+            await _show_next(turn, visit, after_id=0)
+        else:
+            await turn.say(texts.NOT_UNDERSTOOD)
+        return
     if action == "next":
-        await _show_next(update, visit, after_id=report_id)
+        await _show_next(turn, visit, after_id=report_id)
         return
     if action == "back":
         report = await visit.session.get(Report, report_id)
         if report is None or report.commune_id != visit.member.commune_id or report.review_status:
-            await reply(update, texts.REVIEW_GONE)
+            if not turn.tapped:
+                await drop_return(visit.session, visit.member)  # the card typed to is gone
+            await turn.say(texts.REVIEW_GONE)
             return
         await start_return(visit.session, visit.member, report_id, visit.now)
-        await reply(update, texts.REVIEW_ASK_COMMENT)
+        await turn.say(texts.REVIEW_ASK_COMMENT)
         return
     if action == "ok":
-        await _decide(update, visit, report_id, accept=True, comment="")
+        await _decide(turn, visit, report_id, accept=True, comment="")
         return
-    await reply(update, texts.BAD_BUTTON)
+    await turn.say(texts.BAD_BUTTON)
 
 
-_ACCEPT_WORDS = {"1", "dong y", "chap nhan", "duyet", "dat"}
-_RETURN_WORDS = {"2", "tra lai", "khong dat", "tra ve"}
-_LATER_WORDS = {"3", "de sau", "bo qua", "sau", "tiep"}
-
-
-async def typed_choice(update: Update, visit: Visit, text: str) -> bool:
-    """A typed answer to the review card shown last ("1", "đồng ý", "trả lại", "để sau");
-    False if no card waits or the text is no such answer.
+async def _card_waits(visit: Visit, report_id: int) -> bool:
+    """Whether the card of ``report_id`` is the one shown last, and recently enough for a
+    typed word to answer it.
     """
-    if visit.member.role != Role.OFFICE:
-        return False
     card = await shown_card(visit.session, visit.member)
-    if card is None or as_utc(card.updated_at) < visit.now - RETURN_WAITS:
-        return False
-    words = fold(text)
-    if words in _ACCEPT_WORDS:
-        await _decide(update, visit, card.report_id, accept=True, comment="")
-    elif words in _RETURN_WORDS:
-        report = await visit.session.get(Report, card.report_id)
-        if report is None or report.review_status:
-            await drop_return(visit.session, visit.member)
-            await reply(update, texts.REVIEW_GONE)
-        else:
-            await start_return(visit.session, visit.member, card.report_id, visit.now)
-            await reply(update, texts.REVIEW_ASK_COMMENT)
-    elif words in _LATER_WORDS:
-        await _show_next(update, visit, after_id=card.report_id)
-    else:
-        return False
-    return True
+    return (
+        card is not None
+        and card.report_id == report_id
+        and as_utc(card.updated_at) >= visit.now - RETURN_WAITS
+    )
 
 
-async def return_comment(update: Update, visit: Visit, text: str) -> bool:
+async def return_comment(turn: Turn, visit: Visit, text: str) -> bool:
     """The comment for a report being returned; False if no return is in progress."""
     draft = await pending_return(visit.session, visit.member)
     if draft is None:
@@ -197,16 +205,14 @@ async def return_comment(update: Update, visit: Visit, text: str) -> bool:
         await drop_return(visit.session, visit.member)
         return False
     if not clean_note(text):
-        await reply(update, texts.REVIEW_COMMENT_EMPTY)
+        await turn.say(texts.REVIEW_COMMENT_EMPTY)
         return True
     await drop_return(visit.session, visit.member)
-    await _decide(update, visit, draft.report_id, accept=False, comment=text)
+    await _decide(turn, visit, draft.report_id, accept=False, comment=text)
     return True
 
 
-async def _decide(
-    update: Update, visit: Visit, report_id: int, *, accept: bool, comment: str
-) -> None:
+async def _decide(turn: Turn, visit: Visit, report_id: int, *, accept: bool, comment: str) -> None:
     try:
         report = await review_report(
             visit.session, report_id, reviewer=visit.member, accept=accept,
@@ -217,18 +223,18 @@ async def _decide(
             "comment_required": texts.REVIEW_COMMENT_EMPTY,
             "comment_too_long": texts.NOTE_TOO_LONG.format(length=len(comment), limit=1000),
         }
-        await reply(update, messages.get(error.reason, texts.REVIEW_GONE))
+        await turn.say(messages.get(error.reason, texts.REVIEW_GONE))
         return
     task = await visit.session.get(Task, report.task_id)
     unit = await visit.session.get(Unit, report.unit_id)
     assert task is not None and unit is not None
     done = texts.REVIEW_ACCEPTED if accept else texts.REVIEW_RETURNED
-    await reply(update, done.format(code=task.code, unit=esc(unit.name)))
-    await _tell_author(update, visit, report, task)
-    await _show_next(update, visit, after_id=report.id or 0)
+    await turn.say(done.format(code=task.code, unit=esc(unit.name)))
+    await _tell_author(visit, report, task)
+    await _show_next(turn, visit, after_id=report.id or 0)
 
 
-async def _tell_author(update: Update, visit: Visit, report: Report, task: Task) -> None:
+async def _tell_author(visit: Visit, report: Report, task: Task) -> None:
     author = await visit.session.get(Member, report.member_id)
     if author is None:
         return
@@ -241,15 +247,15 @@ async def _tell_author(update: Update, visit: Visit, report: Report, task: Task)
             code=task.code, version=report.version, comment=esc(report.review_comment or "")
         )
     key = f"report-{report.id}"
-    await notify(visit, update.get_bot(), author, kind, key, text, task.id)
+    await notify(visit, author, kind, key, text, task.id)
 
 
 @members_only({Role.OFFICE})
-async def proxy_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visit: Visit) -> None:
+async def proxy_command(turn: Turn, visit: Visit) -> None:
     """/baothay <name or hamlet>: enter a report for a member who phoned it in."""
-    wanted = fold(" ".join(context.args or []))
+    wanted = fold(" ".join(turn.args))
     if not wanted:
-        await reply(update, texts.PROXY_USAGE)
+        await turn.say(texts.PROXY_USAGE)
         return
     members = list(
         await visit.session.exec(select(Member).where(Member.commune_id == visit.commune.id))
@@ -263,16 +269,16 @@ async def proxy_command(update: Update, context: ContextTypes.DEFAULT_TYPE, visi
         if fold(m.name) == wanted or (m.unit_id and fold(units[m.unit_id].name) == wanted)
     ]  # fmt: skip
     found = exact or [m for m in members if wanted in fold(m.name)]
-    shown = " ".join(context.args or [])
+    shown = " ".join(turn.args)
     if not found:
-        await reply(update, texts.PROXY_NOT_FOUND.format(text=esc(shown)))
+        await turn.say(texts.PROXY_NOT_FOUND.format(text=esc(shown)))
         return
     if len(found) > 1:
         names = ", ".join(esc(m.name) for m in found[:8])
-        await reply(update, texts.PROXY_MANY.format(text=esc(shown), names=names))
+        await turn.say(texts.PROXY_MANY.format(text=esc(shown), names=names))
         return
     target = found[0]
     if target.role not in REPORTING_ROLES or target.unit_id is None:
-        await reply(update, texts.PROXY_NOT_REPORTER.format(name=esc(target.name)))
+        await turn.say(texts.PROXY_NOT_REPORTER.format(name=esc(target.name)))
         return
-    await reporting.start_report(update, visit, [], on_behalf_of=target)
+    await reporting.start_report(turn, visit, [], on_behalf_of=target)

@@ -1,5 +1,6 @@
 """Making an export file by name: the one entry the chat and the command line share."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,15 +81,18 @@ async def make_export(
     if kind == "pctn":
         quarter = period or quarter_of(now, commune.timezone)
         data = await gather_export(session, commune, plan, now, quarter)
-        content = export_anticorruption_report(data, quarter)
+        # Writing a file takes long on a big plan: off the event loop, so no one waits on it.
+        content = await asyncio.to_thread(export_anticorruption_report, data, quarter)
         return ExportFile(f"bao-cao-pctn-{quarter}.docx", content, kind)
     data = await gather_export(session, commune, plan, now, period)
     suffix = f"-{period}" if period else ""
     if kind == "xlsx":
-        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.xlsx", export_xlsx(data), kind)
+        content = await asyncio.to_thread(export_xlsx, data)
+        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.xlsx", content, kind)
     if kind == "csv":
-        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.csv", export_csv(data), kind)
+        content = await asyncio.to_thread(export_csv, data)
+        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.csv", content, kind)
     if kind == "docx":
-        content = export_year_report(data)
+        content = await asyncio.to_thread(export_year_report, data)
         return ExportFile(f"bao-cao-ket-qua-{number}-{plan.year}.docx", content, kind)
     raise DomainError("bad_format", kind)

@@ -1,4 +1,4 @@
-"""Recording reminders and delivering them, at least once, within Telegram's limits.
+"""Recording reminders and delivering them, at least once, within each channel's limits.
 
 1. :func:`record` inserts a row per reminder under its unique key (member, kind, period)
    *before* anything is sent. A second scheduler, a retried job or a restart that decides
@@ -9,12 +9,15 @@
    lease has run out → ``sending`` again): only one sender wins a row. It sends the batch,
    :data:`CONCURRENCY` messages at a time, records each outcome right after its send, and
    only then takes the next batch. Nothing is claimed up front.
-3. The send goes through the bot's rate limiter, marked as a background send
-   (``rate_limit_args={"background": True}``): a limiter that honours it raises a 429 at once
-   instead of waiting. A 429 puts the row back to ``pending`` until ``retry_after`` (not
-   counted as an attempt), puts the rest of the batch back too and ends the run: the next
-   tick goes on. A network error is retried with backoff; a 403 (the member blocked the bot)
-   marks the member unreachable and tells the office once; a 400 fails the row.
+3. Each row goes to the member's account used last (Telegram or Zalo) through that
+   channel's sender (:class:`handlers.chat.Channel`), marked as a background send: a rate
+   limit is raised at once instead of waited for. A rate limit puts the row back to
+   ``pending`` until ``retry_after`` (not counted as an attempt), puts the rest of the batch
+   back too and ends the run: the next tick goes on. A network error is retried with
+   backoff; a blocked account is marked unreachable and the row goes back at once to the
+   member's other account, if any (else it is ``blocked`` and the office is told once); a
+   refused message fails the row. The options a message carries are remembered for the
+   account, so that a typed number answers them (Zalo has no buttons).
 4. Recording an outcome is retried with a short backoff if the database is unreachable;
    if it stays down, the run stops and the rows it still holds wait for their lease.
 
@@ -30,8 +33,7 @@ so a slow but living sender never has its rows taken from under it.
 
 import asyncio
 import logging
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -45,13 +47,11 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import texts
 from bot.texts import esc
-from models.accounts import TELEGRAM
+from handlers.chat import Blocked, Channel, ChannelError, Menu, RateLimited, Rejected
+from models.accounts import accounts_of, best_account
 from models.db import SessionFactory, transaction
 from models.tables import ChatAccount, Member, Reminder, ReminderStatus, Role, Task, Unit
 from scheduler.messages import buttons_for
@@ -66,7 +66,7 @@ DB_BACKOFF = (0.25, 0.5, 1.0, 2.0)
 CONCURRENCY = 16
 BATCH = 25
 # The most one send attempt can take: PTB's connect, write, read and pool timeouts (5+5+5+1
-# seconds by default) and some to spare.
+# seconds by default; the Zalo client's are shorter) and some to spare.
 SEND_TIMEOUT = 20.0
 # A batch normally takes about a second. A send, or a retry of one, starts only while at
 # least half the lease is left, and one attempt plus recording its outcome (database retries
@@ -176,9 +176,11 @@ def is_database_down(error: BaseException) -> bool:
 class _Job:
     reminder: Reminder
     member: Member
-    markup: InlineKeyboardMarkup | None
-    # The member's Telegram chat (None: the member has no Telegram account any more).
-    chat_id: int | None = None
+    menu: Menu | None
+    # Where to reach the member (None: no reachable account on a channel this run has).
+    account: ChatAccount | None = None
+    # Another reachable account to fall back on if this one turns out blocked.
+    fallback: bool = False
     started: bool = False
 
 
@@ -193,7 +195,7 @@ class _Run:
     """One delivery run: its settings, its clock and what it did so far."""
 
     sessions: SessionFactory
-    bot: Bot
+    channels: Mapping[str, Channel]
     commune_id: int
     now: datetime
     lease: timedelta
@@ -228,7 +230,7 @@ class _Run:
 
 async def deliver_pending(
     sessions: SessionFactory,
-    bot: Bot,
+    channels: Mapping[str, Channel],
     commune_id: int,
     now: datetime,
     *,
@@ -244,7 +246,7 @@ async def deliver_pending(
     that died), among the rows that existed when the run began: what one run reports is
     what was waiting when it started (the office notices it records go on the next run).
     """
-    run = _Run(sessions, bot, commune_id, now, lease, sleep, backoff, db_backoff)
+    run = _Run(sessions, channels, commune_id, now, lease, sleep, backoff, db_backoff)
     try:
         run.report.expired = await run.db(lambda: _expire(run))
         ceiling = await run.db(lambda: _highest_id(run))
@@ -323,28 +325,23 @@ async def _claim(run: _Run, ceiling: int, size: int) -> _Batch | None:
             .returning(col(Reminder.id))
         )
         won = [row[0] for row in result]
-        rows = await session.exec(
-            select(Reminder, Member, Task, ChatAccount)
-            .join(Member, col(Member.id) == col(Reminder.member_id))
-            .join(Task, col(Task.id) == col(Reminder.task_id), isouter=True)
-            .join(
-                ChatAccount,
-                (col(ChatAccount.member_id) == col(Member.id))
-                & (col(ChatAccount.channel) == TELEGRAM),
-                isouter=True,
+        rows = list(
+            await session.exec(
+                select(Reminder, Member, Task)
+                .join(Member, col(Member.id) == col(Reminder.member_id))
+                .join(Task, col(Task.id) == col(Reminder.task_id), isouter=True)
+                .where(col(Reminder.id).in_(won))
+                .order_by(col(Reminder.id))
             )
-            .where(col(Reminder.id).in_(won))
-            .order_by(col(Reminder.id))
         )
-        jobs = [
-            _Job(
-                reminder,
-                member,
-                buttons_for(reminder.kind, task.id, task.code) if task else None,
-                int(account.chat_id) if account is not None else None,
-            )
-            for reminder, member, task, account in rows
-        ]
+        accounts = await accounts_of(session, {member.id or 0 for _, member, _ in rows})
+        jobs = []
+        for reminder, member, task in rows:
+            usable = [a for a in accounts[member.id or 0] if a.channel in run.channels]
+            account = best_account(usable)
+            others = [a for a in usable if a is not account and a.unreachable_at is None]
+            menu = buttons_for(reminder.kind, task.id, task.code) if task else None
+            jobs.append(_Job(reminder, member, menu, account, bool(others)))
     return _Batch(lease_until, jobs)
 
 
@@ -383,69 +380,50 @@ async def _send_batch(run: _Run, batch: _Batch) -> None:
             raise result
 
 
-def _send_options(bot: Bot) -> dict[str, Any]:
-    """Mark reminder sends as background sends, where the bot's rate limiter can take it.
-
-    PTB's stock AIORateLimiter reads ``rate_limit_args`` as a retry count (a dict would break
-    it) and a bot without a limiter refuses the argument: both get nothing.
-    """
-    if not isinstance(bot, ExtBot) or bot.rate_limiter is None:
-        return {}
-    if type(bot.rate_limiter) is AIORateLimiter:
-        return {}
-    return {"rate_limit_args": {"background": True}}
-
-
-def _retry_after(error: RetryAfter) -> timedelta:
-    waited = getattr(error, "_retry_after", None)
-    if isinstance(waited, timedelta):
-        return waited
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
-
-
 async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
-    reminder, member, report = job.reminder, job.member, run.report
+    reminder, member, report, account = job.reminder, job.member, run.report, job.account
     reminder_id = reminder.id
     assert reminder_id is not None
-    chat_id = job.chat_id
     lease = batch.lease_until
-    if chat_id is None:
+    if account is None:
         await run.db(partial(_finish, run, reminder_id, lease, ReminderStatus.FAILED, "no chat"))
         report.failed += 1
         return
-    options = _send_options(run.bot)
+    channel = run.channels[account.channel]
     for attempt in range(len(run.backoff) + 1):
         try:
-            await run.bot.send_message(chat_id, reminder.text, reply_markup=job.markup, **options)
-        except Forbidden as error:
+            await channel.send_text(account.chat_id, reminder.text, job.menu, background=True)
+        except Blocked as error:
+            await run.db(partial(_mark_unreachable, run, member, account, job.fallback))
+            if job.fallback:
+                # The member has another account: the row goes back at once, to go there.
+                await run.db(partial(_defer, run, reminder_id, lease, run.clock(), str(error)))
+                report.retry_later += 1
+                return
             await run.db(
                 partial(_finish, run, reminder_id, lease, ReminderStatus.BLOCKED, str(error))
             )
-            await run.db(partial(_mark_unreachable, run, member))
             report.blocked += 1
             report.outcomes[reminder_id] = ReminderStatus.BLOCKED
             return
-        except RetryAfter as error:
-            # Not an attempt that failed: Telegram asks to wait. No waiting here: the row
-            # and the rest of the batch go back to pending, the next tick goes on.
-            until = run.clock() + _retry_after(error)
+        except RateLimited as error:
+            # Not an attempt that failed: the channel asks to wait. No waiting here: the
+            # row and the rest of the batch go back to pending, the next tick goes on.
+            until = run.clock() + error.retry_after
             report.stopped = "rate limited"
             if report.rate_limited_until is None or until > report.rate_limited_until:
                 report.rate_limited_until = until
             await run.db(partial(_defer, run, reminder_id, lease, until, str(error)))
             report.retry_later += 1
             return
-        except BadRequest as error:
+        except Rejected as error:
             await run.db(
                 partial(_finish, run, reminder_id, lease, ReminderStatus.FAILED, str(error))
             )
             report.failed += 1
             report.outcomes[reminder_id] = ReminderStatus.FAILED
             return
-        except (NetworkError, TelegramError) as error:
+        except ChannelError as error:
             if attempt < len(run.backoff):
                 await run.sleep(run.backoff[attempt])
                 if run.may_start(batch):
@@ -461,7 +439,8 @@ async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
             return
         # Sent: record it before anything else, so that a crash from here on can resend
         # only what is still in flight.
-        await run.db(partial(_finish, run, reminder_id, lease, ReminderStatus.SENT))
+        shown = (account.id, job.menu.to_json()) if job.menu is not None else None
+        await run.db(partial(_finish, run, reminder_id, lease, ReminderStatus.SENT, "", shown))
         report.sent += 1
         report.outcomes[reminder_id] = ReminderStatus.SENT
         return
@@ -477,8 +456,14 @@ def _held(reminder_id: int, lease_until: datetime) -> Any:
 
 
 async def _finish(
-    run: _Run, reminder_id: int, lease_until: datetime, status: str, error: str = ""
+    run: _Run,
+    reminder_id: int,
+    lease_until: datetime,
+    status: str,
+    error: str = "",
+    shown: tuple[int | None, str] | None = None,
 ) -> None:
+    """Record a row's outcome; ``shown``: the account that was sent options, and them."""
     at = run.clock()
     values: dict[str, Any] = {"status": status, "error": error[:500] or None, "lease_until": None}
     if status == ReminderStatus.SENT:
@@ -493,6 +478,11 @@ async def _finish(
         if not list(result):
             log.warning("reminder %s: lease lost before its outcome (%s) was recorded",
                         reminder_id, status)  # fmt: skip
+        if shown is not None:
+            account_id, menu_json = shown
+            await session.exec(
+                update(ChatAccount).where(col(ChatAccount.id) == account_id).values(menu=menu_json)
+            )
 
 
 async def _defer(
@@ -560,19 +550,21 @@ async def _retry_later(
     return ReminderStatus.PENDING
 
 
-async def _mark_unreachable(run: _Run, member: Member) -> None:
-    """Stop sending to a member who blocked the bot, and tell the office (once)."""
+async def _mark_unreachable(
+    run: _Run, member: Member, account: ChatAccount, fallback: bool
+) -> None:
+    """Stop sending to an account that blocked the bot; if the member has no other, tell
+    the office (once).
+    """
     at = run.now
     async with transaction(run.sessions) as session:
         await session.exec(
             update(ChatAccount)
-            .where(
-                col(ChatAccount.member_id) == member.id,
-                col(ChatAccount.channel) == TELEGRAM,
-                col(ChatAccount.unreachable_at).is_(None),
-            )
+            .where(col(ChatAccount.id) == account.id, col(ChatAccount.unreachable_at).is_(None))
             .values(unreachable_at=at)
         )
+        if fallback:
+            return
         row = await session.get(Member, member.id)
         assert row is not None
         unit = await session.get(Unit, row.unit_id) if row.unit_id else None

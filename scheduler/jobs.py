@@ -1,15 +1,21 @@
-"""Wiring the scheduler into the Application: PTB's JobQueue (APScheduler 3.11 underneath)
-runs a tick every few minutes, and once shortly after start-up to catch up; and, when
-``[backup] dir`` is set, the daily backup.
+"""The scheduled jobs: a tick every few minutes (and once shortly after start-up, to catch
+up), dropping old update marks, and, when ``[backup] dir`` is set, the daily backup.
+
+They run on APScheduler 3.11: through PTB's JobQueue when Telegram is on
+(:func:`schedule_jobs`), or on a scheduler of their own when only Zalo is
+(:func:`start_scheduler`). Each job takes the Services only.
 """
 
 import logging
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, ContextTypes
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.services import services_of
+from bot.services import Services, services_of
 from models.backup import BackupError, daily_backup
 from models.clock import local
 from models.db import transaction
@@ -22,11 +28,10 @@ log = logging.getLogger(__name__)
 KEEP_UPDATE_MARKS = timedelta(days=3)
 
 
-async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tick_job(services: Services) -> None:
     """The scheduled job: one tick, logged; an error is logged and the next tick retries."""
-    services = services_of(context)
     try:
-        result = await run_tick(services, context.bot)
+        result = await run_tick(services)
     except Exception:
         log.exception("scheduler tick failed")
         return
@@ -40,12 +45,11 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def backup_job(services: Services) -> None:
     """The daily backup: today's file (by the commune's date) into ``[backup] dir``, the
     oldest beyond ``keep`` deleted. The copy runs off the event loop (a thread for SQLite,
     a subprocess for pg_dump); a failure is logged and tomorrow's run tries again.
     """
-    services = services_of(context)
     settings = services.settings
     if settings.backup.dir is None:
         return
@@ -63,9 +67,8 @@ async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("daily backup: %s (%d bytes); %d old removed", path, size, len(removed))
 
 
-async def forget_updates_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_updates_job(services: Services) -> None:
     """Drop the marks of updates handled days ago (Telegram redelivers within a day)."""
-    services = services_of(context)
     try:
         async with transaction(services.sessions) as session:
             await forget_updates_before(session, services.now() - KEEP_UPDATE_MARKS)
@@ -73,8 +76,18 @@ async def forget_updates_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("could not drop old update marks")
 
 
-def schedule_jobs(application: Application) -> None:
-    """Register the tick, and the daily backup if configured, with the Application's job
+def _on_ptb(job: Any) -> Any:
+    """A job as PTB's JobQueue calls it (with a context)."""
+
+    async def run(context: Any) -> None:
+        await job(services_of(context))
+
+    run.__name__ = job.__name__
+    return run
+
+
+def schedule_jobs(application: Any) -> None:
+    """Register the tick, and the daily backup if configured, with a PTB Application's job
     queue (they run once the app starts).
     """
     queue = application.job_queue
@@ -82,11 +95,33 @@ def schedule_jobs(application: Application) -> None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     settings = services_of(application).settings
     every = timedelta(minutes=settings.reminders.check_every_minutes)
-    queue.run_repeating(tick_job, interval=every, first=timedelta(seconds=10), name="reminders")
     queue.run_repeating(
-        forget_updates_job, interval=timedelta(hours=6), first=timedelta(minutes=1),
+        _on_ptb(tick_job), interval=every, first=timedelta(seconds=10), name="reminders"
+    )
+    queue.run_repeating(
+        _on_ptb(forget_updates_job), interval=timedelta(hours=6), first=timedelta(minutes=1),
         name="forget-updates",
     )  # fmt: skip
     if settings.backup.dir is not None:
         at = settings.backup.at.replace(tzinfo=ZoneInfo(settings.commune.timezone))
-        queue.run_daily(backup_job, time=at, name="backup")
+        queue.run_daily(_on_ptb(backup_job), time=at, name="backup")
+
+
+def start_scheduler(services: Services) -> AsyncIOScheduler:
+    """The same jobs on an APScheduler of their own (no Telegram in this process); the
+    caller shuts it down.
+    """
+    settings = services.settings
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    now = services.now()
+    every = IntervalTrigger(minutes=settings.reminders.check_every_minutes)
+    scheduler.add_job(tick_job, every, args=[services], name="reminders",
+                      next_run_time=now + timedelta(seconds=10))  # fmt: skip
+    scheduler.add_job(forget_updates_job, IntervalTrigger(hours=6), args=[services],
+                      name="forget-updates")  # fmt: skip
+    if settings.backup.dir is not None:
+        at = settings.backup.at
+        trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.commune.timezone)
+        scheduler.add_job(backup_job, trigger, args=[services], name="backup")
+    scheduler.start()
+    return scheduler

@@ -1,11 +1,10 @@
-"""The words of each reminder, and its one-tap button."""
+"""The words of each reminder, and its options (one tap, or one typed number, to report)."""
 
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import texts
 from bot.texts import esc
+from handlers.chat import Menu, Option, menu
 from models.clock import format_date, quarter_label
 from models.wording import shorten
 from scheduler.rules import Due, LateUnit, TaskRef
@@ -67,17 +66,19 @@ def anticorruption_text(due: Due) -> str:
     )
 
 
-def report_buttons(task_id: int | None, code: str | None) -> InlineKeyboardMarkup | None:
-    """One tap to the report flow for the first open task, and one to the task list."""
+def report_buttons(task_id: int | None, code: str | None) -> Menu | None:
+    """One choice to the report flow for the first open task, and one to the task list."""
     if task_id is None or code is None:
         return None
-    return InlineKeyboardMarkup(
+    return menu(
         [
             [
-                InlineKeyboardButton(
-                    texts.REMIND_BUTTON_TASK.format(code=code), callback_data=f"rp:start:{task_id}"
+                Option(
+                    texts.REMIND_BUTTON_TASK.format(code=code),
+                    f"rp:start:{task_id}",
+                    ("bao cao ngay", "ngay", "co"),
                 ),
-                InlineKeyboardButton(texts.REMIND_BUTTON_OTHER, callback_data="rp:start:0"),
+                Option(texts.REMIND_BUTTON_OTHER, "rp:start:0", ("nhiem vu khac",)),
             ]
         ]
     )
@@ -89,7 +90,7 @@ ACCEPTED_NOTICE = "report-accepted"
 PROXY_NOTICE = "report-proxy"
 
 
-def buttons_for(kind: str, task_id: int | None, code: str | None) -> InlineKeyboardMarkup | None:
+def buttons_for(kind: str, task_id: int | None, code: str | None) -> Menu | None:
     """The buttons an outbox message carries: a returned report's one tap to report again,
     or a prompt's taps to the report flow; none for a plain notice.
     """
@@ -97,7 +98,5 @@ def buttons_for(kind: str, task_id: int | None, code: str | None) -> InlineKeybo
         return None
     if kind == RETURNED_NOTICE and task_id is not None and code is not None:
         label = texts.REVIEW_BUTTON_AGAIN.format(code=code)
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=f"rp:start:{task_id}")]]
-        )
+        return menu([[Option(label, f"rp:start:{task_id}", ("bao cao lai",))]])
     return report_buttons(task_id, code)

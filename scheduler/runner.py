@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Bot
 
 from bot import texts
 from bot.services import Services
@@ -77,7 +76,7 @@ async def scheduler_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
             await connection.commit()
 
 
-async def run_tick(services: Services, bot: Bot, now: datetime | None = None) -> TickResult:
+async def run_tick(services: Services, now: datetime | None = None) -> TickResult:
     """Decide, record and deliver what is due at ``now`` (default: the services' clock)."""
     now = now or services.now()
     async with scheduler_lock(services.engine) as acquired:
@@ -93,11 +92,11 @@ async def run_tick(services: Services, bot: Bot, now: datetime | None = None) ->
             outgoing = [await _word(session, commune, plan, situation, due) for due in dues]
         created = await record(services.sessions, commune.id or 0, outgoing, now)
         result = TickResult(due=len(dues), recorded=len(created))
-        result.held, result.delivery = await deliver_now(services, bot, now)
+        result.held, result.delivery = await deliver_now(services, now)
         return result
 
 
-async def deliver_now(services: Services, bot: Bot, now: datetime) -> tuple[bool, DeliveryReport]:
+async def deliver_now(services: Services, now: datetime) -> tuple[bool, DeliveryReport]:
     """Deliver pending reminders, unless it is quiet hours (then they wait for morning)."""
     reminders = services.settings.reminders
     assert services.commune_id is not None
@@ -106,11 +105,11 @@ async def deliver_now(services: Services, bot: Bot, now: datetime) -> tuple[bool
         assert commune is not None
     if in_quiet_hours(now, commune.timezone, reminders.quiet_start, reminders.quiet_end):
         return True, DeliveryReport()
-    report = await deliver_pending(services.sessions, bot, services.commune_id, now)
+    report = await deliver_pending(services.sessions, services.channels, services.commune_id, now)
     if report.blocked and report.stopped is None:
         # The notices to the office about members who blocked the bot go in the same tick
         # (not after a 429 or with the database gone: the next tick takes them).
-        await deliver_pending(services.sessions, bot, services.commune_id, now)
+        await deliver_pending(services.sessions, services.channels, services.commune_id, now)
     return False, report
 
 

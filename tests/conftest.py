@@ -58,9 +58,11 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
     api = OfflineBotAPI()
     app = build_application(settings, request=api, clock=clock)
     await start_application(app)
+    made = World(app, api, clock)
     try:
-        yield World(app, api, clock)
+        yield made
     finally:
+        await made.close()
         await stop_application(app)
 
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.telegram_chat import telegram_channels
 from models.accounts import TELEGRAM
 from models.clock import utc_now
 from models.db import create_engine, migrate, session_factory, transaction
@@ -84,7 +85,11 @@ async def deliver(url: str, port: int, lease: float) -> dict[str, object]:
         assert commune_id is not None
         async with bot:
             report = await deliver_pending(
-                sessions, bot, commune_id, utc_now(), lease=timedelta(seconds=lease)
+                sessions,
+                telegram_channels(bot),
+                commune_id,
+                utc_now(),
+                lease=timedelta(seconds=lease),
             )
     finally:
         await engine.dispose()

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import Application
@@ -11,6 +12,12 @@ from telegram.ext import Application
 from bot.offline import OfflineBotAPI
 from bot.phone import Phone
 from bot.services import services_of
+from bot.zalo.client import ZaloClient
+from bot.zalo.offline import OFFLINE_TOKEN as ZALO_TOKEN
+from bot.zalo.offline import OfflineZaloAPI
+from bot.zalo.phone import ZaloPhone
+from bot.zalo.runner import ZaloRunner
+from bot.zalo.settings import ZaloSettings
 from models.accounts import TELEGRAM, channel_account, member_by_telegram_id
 from models.db import transaction
 from models.members import create_member
@@ -41,6 +48,39 @@ class World:
     api: OfflineBotAPI
     clock: FakeClock
     _next_user: int = field(default=700_000_001)
+    # Zalo beside Telegram, on the same Services (set up by the first Zalo phone).
+    zalo_api: OfflineZaloAPI | None = None
+    zalo_runner: ZaloRunner | None = None
+    _zalo_http: httpx.AsyncClient | None = None
+
+    def zalo(self) -> tuple[ZaloRunner, OfflineZaloAPI]:
+        """The bot's Zalo channel, over the offline Zalo Bot API (started on first use)."""
+        if self.zalo_runner is None or self.zalo_api is None:
+            self.zalo_api = OfflineZaloAPI()
+            self._zalo_http = httpx.AsyncClient(transport=self.zalo_api)
+            client = ZaloClient(ZALO_TOKEN, http=self._zalo_http)
+            self.zalo_runner = ZaloRunner(services_of(self.app), ZaloSettings(), client)
+            services_of(self.app).channels["zalo"] = self.zalo_runner.channel
+        return self.zalo_runner, self.zalo_api
+
+    def zalo_phone(self, name: str = "Khách") -> ZaloPhone:
+        """A new Zalo account, not yet known to the bot."""
+        runner, api = self.zalo()
+        self._next_user += 1
+        return ZaloPhone(runner, api, f"zalo{self._next_user:x}", name)
+
+    async def zalo_member(self, role: Role, name: str, unit: str | None = None) -> ZaloPhone:
+        """A member who has sent their invite code on Zalo: the phone they use."""
+        code = await self.invite(role, name, unit)
+        phone = self.zalo_phone(name)
+        said = await phone.send(code)
+        assert "đã được đăng ký" in said[0].text, said
+        return phone
+
+    async def close(self) -> None:
+        """Close what the world opened besides the Application."""
+        if self._zalo_http is not None:
+            await self._zalo_http.aclose()
 
     async def invite(self, role: Role, name: str, unit: str | None = None) -> str:
         """Create a member the way the office does; return the invite code."""

@@ -75,7 +75,7 @@ def test_run_without_a_token_says_so_and_starts_the_console(tmp_path: Path) -> N
     result = hamlet_bot(tmp_path, "run", stdin="/help\n/quit\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("No Telegram token configured")
+    assert lines[0].startswith("No Telegram or Zalo token configured")
     assert "/baocao — báo cáo tiến độ một nhiệm vụ" in result.stdout
 
 

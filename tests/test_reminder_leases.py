@@ -32,6 +32,7 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import RequestData
 
 from bot.offline import Fault, OfflineBotAPI
+from bot.telegram_chat import TelegramChannel, telegram_channels
 from models.accounts import TELEGRAM
 from models.db import SessionFactory, create_engine, session_factory, transaction
 from models.tables import ChatAccount, Commune, Member, Reminder, ReminderStatus, Role
@@ -213,7 +214,9 @@ class Sleeps:
 
 async def deliver(desk: Desk, now: datetime = NOW, **options: Any) -> delivery.DeliveryReport:
     options.setdefault("sleep", Sleeps())
-    return await deliver_pending(desk.sessions, desk.bot, desk.commune_id, now, **options)
+    return await deliver_pending(
+        desk.sessions, telegram_channels(desk.bot), desk.commune_id, now, **options
+    )
 
 
 def test_the_lease_outlasts_a_batch_and_a_batch_is_about_a_second() -> None:
@@ -266,7 +269,8 @@ async def test_two_senders_at_once_send_each_of_many_reminders_once(desk: Desk) 
     await other.initialize()
     try:
         first, second = await _gather(
-            deliver(desk), deliver_pending(desk.sessions, other, desk.commune_id, NOW)
+            deliver(desk),
+            deliver_pending(desk.sessions, telegram_channels(other), desk.commune_id, NOW),
         )
     finally:
         await other.shutdown()
@@ -364,7 +368,11 @@ async def test_a_short_database_outage_while_recording_is_retried(desk: Desk) ->
     desk.api.before_send = outage
     sleeps = Sleeps()
     report = await deliver_pending(
-        cast(SessionFactory, flaky), desk.bot, desk.commune_id, NOW, sleep=sleeps
+        cast(SessionFactory, flaky),
+        telegram_channels(desk.bot),
+        desk.commune_id,
+        NOW,
+        sleep=sleeps,
     )
 
     assert flaky.failed == len(DB_BACKOFF) == len(sleeps.calls)
@@ -387,7 +395,11 @@ async def test_a_long_database_outage_stops_the_run_and_the_lease_resends_only_i
 
     desk.api.before_send = outage
     report = await deliver_pending(
-        cast(SessionFactory, flaky), desk.bot, desk.commune_id, NOW, sleep=Sleeps()
+        cast(SessionFactory, flaky),
+        telegram_channels(desk.bot),
+        desk.commune_id,
+        NOW,
+        sleep=Sleeps(),
     )
     assert report.stopped == "database"
     flaky.fail_next = 0
@@ -420,9 +432,10 @@ async def test_a_reminder_send_through_the_stock_limiter_passes_no_background_fl
     stock: ExtBot[int] = ExtBot(TOKEN, request=desk.api, rate_limiter=AIORateLimiter())
     plain: ExtBot[None] = ExtBot(TOKEN, request=desk.api)
     # PTB's own limiter reads ``rate_limit_args`` as a retry count; a bare bot refuses it.
-    assert delivery._send_options(stock) == {}
-    assert delivery._send_options(plain) == {}
-    assert delivery._send_options(desk.bot) == {"rate_limit_args": {"background": True}}
+    assert TelegramChannel(stock)._background(True) == {}
+    assert TelegramChannel(plain)._background(True) == {}
+    assert TelegramChannel(desk.bot)._background(True) == {"rate_limit_args": {"background": True}}
+    assert TelegramChannel(desk.bot)._background(False) == {}
 
 
 class FlakySessions:

@@ -133,11 +133,11 @@ async def test_a_photo_at_the_status_step_asks_for_text(world: World) -> None:
     before = await draft_state(world, officer)
 
     said = await officer.send_photo(b"\xff\xd8 not now")
-    assert "gõ chữ hoặc bấm nút" in one(said)
+    assert "gõ chữ hoặc chọn bên dưới" in one(said)
     said = await officer.send_location(10.38, 105.43)
-    assert "gõ chữ hoặc bấm nút" in one(said)
+    assert "gõ chữ hoặc chọn bên dưới" in one(said)
     said = await officer.send_document(b"%PDF-1.4", "bao-cao.pdf")
-    assert "gõ chữ hoặc bấm nút" in one(said)
+    assert "gõ chữ hoặc chọn bên dưới" in one(said)
     assert await draft_state(world, officer) == before
 
 

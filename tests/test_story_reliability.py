@@ -347,12 +347,12 @@ async def test_a_review_notice_is_an_outbox_row_that_survives_a_stop_before_it_w
     assert officer.inbox() == []
     monkeypatch.undo()
 
-    await run_tick(services_of(world.app), world.app.bot)  # the next tick, after a restart
+    await run_tick(services_of(world.app))  # the next tick, after a restart
     [notice] = officer.inbox()
     assert "Thiếu danh sách trẻ đã khám" in notice.text
     said = await officer.tap("📝 Báo cáo lại 6.1")
     assert "Tình trạng hiện nay" in said[0].text
-    await run_tick(services_of(world.app), world.app.bot)
+    await run_tick(services_of(world.app))
     assert officer.inbox() == []  # once
 
 

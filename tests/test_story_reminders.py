@@ -10,6 +10,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.offline import Fault, OfflineBotAPI
 from bot.services import services_of
 from bot.settings import Settings
+from bot.telegram_chat import telegram_channels
 from models.accounts import channel_account
 from models.db import transaction
 from models.tables import Member, Reminder, Role
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 async def tick(world: World, moment: datetime) -> TickResult:
     world.clock.now = moment
-    return await run_tick(services_of(world.app), world.app.bot, moment)
+    return await run_tick(services_of(world.app), moment)
 
 
 async def reminders(world: World) -> list[Reminder]:
@@ -74,8 +75,8 @@ async def test_two_schedulers_and_a_restart_send_each_reminder_once(
         moment = vn(2026, 12, 24, 8, 5)
         clock.now = moment
         await asyncio.gather(
-            run_tick(services_of(world.app), world.app.bot, moment),
-            run_tick(services_of(other), other.bot, moment),
+            run_tick(services_of(world.app), moment),
+            run_tick(services_of(other), moment),
         )
     finally:
         await stop_application(other)
@@ -91,7 +92,7 @@ async def test_two_schedulers_and_a_restart_send_each_reminder_once(
     restarted = build_application(settings, request=restarted_api, clock=clock)
     await start_application(restarted)
     try:
-        result = await run_tick(services_of(restarted), restarted.bot, vn(2026, 12, 24, 9))
+        result = await run_tick(services_of(restarted), vn(2026, 12, 24, 9))
     finally:
         await stop_application(restarted)
     assert result.due == 2 and result.recorded == 0 and restarted_api.sent() == []
@@ -242,7 +243,11 @@ async def test_a_network_error_is_retried_with_backoff(world: World) -> None:
         waits.append(seconds)
 
     report = await deliver_pending(
-        services.sessions, world.app.bot, services.commune_id, now, sleep=no_sleep
+        services.sessions,
+        telegram_channels(world.app.bot),
+        services.commune_id,
+        now,
+        sleep=no_sleep,
     )
     assert report.sent == 1 and waits == [0.5, 1.0]
     assert [m.text for m in health.inbox()] == ["Nhắc thử"]

@@ -1,0 +1,73 @@
+"""Running the bot for real: every channel that has a token, in one process.
+
+Telegram runs through PTB (polling), with the scheduler on PTB's job queue. Zalo runs
+beside it (polling or webhook, :mod:`bot.zalo.runner`) on the same Services, so a member
+reaches the same conversation, database and outbox on either channel. With Zalo alone the
+scheduler runs on an APScheduler of its own.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import build_application, prepare_commune, start_application, stop_application
+from bot.services import Services, services_of
+from bot.settings import Settings
+from bot.zalo.client import ZaloClient, redact_token_in_http_logs
+from bot.zalo.runner import ZaloRunner
+from models.db import create_engine, session_factory
+from scheduler.jobs import start_scheduler
+
+log = logging.getLogger(__name__)
+
+
+async def run_channels(settings: Settings) -> None:
+    """Start Telegram and/or Zalo (whichever has a token) and run until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+    application = build_application(settings) if settings.telegram.token else None
+    scheduler = None
+    if application is not None:
+        await start_application(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling()
+        services = services_of(application)
+        log.info("Telegram: polling")
+    else:
+        engine = create_engine(settings.database_url)
+        services = Services(settings=settings, engine=engine, sessions=session_factory(engine))
+        services.commune_id = (await prepare_commune(services)).id
+        scheduler = start_scheduler(services)
+
+    zalo = None
+    client = None
+    if settings.zalo.token:
+        redact_token_in_http_logs(settings.zalo.token)
+        client = ZaloClient(settings.zalo.token, base_url=settings.zalo.base_url)
+        zalo = ZaloRunner(services, settings.zalo, client)
+        await zalo.start()
+        log.info("Zalo: %s", settings.zalo.mode)
+    try:
+        await stop.wait()
+    finally:
+        if zalo is not None:
+            await zalo.stop()
+        if client is not None:
+            await client.aclose()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if application is not None:
+            assert application.updater is not None
+            await application.updater.stop()
+            await application.stop()
+            await stop_application(application)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(services.settle(), timeout=10)
+            await services.engine.dispose()
