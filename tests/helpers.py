@@ -1,5 +1,6 @@
 """Shared test helpers: a settable clock, the bot with its offline Bot API, members."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,6 +53,8 @@ class World:
     zalo_api: OfflineZaloAPI | None = None
     zalo_runner: ZaloRunner | None = None
     _zalo_http: httpx.AsyncClient | None = None
+    # What the world closes at the end (clients a story opened).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def zalo(self) -> tuple[ZaloRunner, OfflineZaloAPI]:
         """The bot's Zalo channel, over the offline Zalo Bot API (started on first use)."""
@@ -81,6 +84,8 @@ class World:
         """Close what the world opened besides the Application."""
         if self._zalo_http is not None:
             await self._zalo_http.aclose()
+        for close in self.closers:
+            await close()
 
     async def invite(self, role: Role, name: str, unit: str | None = None) -> str:
         """Create a member the way the office does; return the invite code."""

@@ -24,7 +24,9 @@ SECRET = "s3cret-for-the-webhook"
 
 async def _runner(world: World, settings: ZaloSettings) -> tuple[ZaloRunner, OfflineZaloAPI]:
     api = OfflineZaloAPI()
-    client = ZaloClient(OFFLINE_TOKEN, http=httpx.AsyncClient(transport=api))
+    http = httpx.AsyncClient(transport=api)
+    world.closers.append(http.aclose)
+    client = ZaloClient(OFFLINE_TOKEN, http=http)
     runner = ZaloRunner(services_of(world.app), settings, client, poll_timeout=0.05)
     await runner.start()
     return runner, api
