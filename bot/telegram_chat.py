@@ -83,6 +83,8 @@ class TelegramChannel:
     name = TELEGRAM
     sends_files = True
     sends_photos = True
+    has_buttons = True
+    receives_files = True
     text_limit = TEXT_LIMIT
 
     def __init__(self, bot: Bot) -> None:

@@ -121,6 +121,7 @@ ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nChọn bên
 ASK_NOTE = "Anh/chị ghi chú ngắn về kết quả (gõ tin nhắn), hoặc chọn <b>Bỏ qua</b>."
 ASK_NOTE_BLOCKED = "Anh/chị cho biết khó khăn, vướng mắc là gì (gõ tin nhắn)."
 ASK_EVIDENCE = "Gửi ảnh, tệp hoặc vị trí làm minh chứng, hoặc chọn <b>Bỏ qua</b>."
+ASK_EVIDENCE_PHOTO = "Gửi ảnh làm minh chứng, hoặc chọn <b>Bỏ qua</b>."
 CONFIRM = (
     "<b>Kiểm tra lại báo cáo:</b>\n"
     "Nhiệm vụ: <b>{code}</b> {title}\n"
@@ -220,6 +221,7 @@ NOT_UNDERSTOOD = "Tôi chưa hiểu ý anh/chị. Gõ /help để xem các lện
 UNSUPPORTED_MESSAGE = (
     "Tôi chỉ đọc được tin nhắn chữ, ảnh, tệp và vị trí. Gõ /help để xem hướng dẫn."
 )
+UNSUPPORTED_MESSAGE_PHOTO = "Tôi chỉ đọc được tin nhắn chữ và ảnh. Gõ /help để xem hướng dẫn."
 EDITS_IGNORED = "Bot không đọc tin nhắn đã sửa. Anh/chị vui lòng gửi tin nhắn mới."
 MESSAGE_TOO_LONG = "Tin nhắn dài quá (tối đa 2.000 ký tự). Anh/chị vui lòng gửi ngắn gọn hơn."
 
@@ -416,6 +418,10 @@ SYSTEM_BUSY = "Hệ thống đang bận, anh/chị vui lòng thử lại sau ít
 RELINK_WAIT = (
     "Mã mời này dành cho {name}, người đã kết nối bằng một tài khoản khác.\n"
     "Văn phòng UBND xã sẽ xác nhận trước khi chuyển sang tài khoản này."
+)
+ACCOUNT_ADDED = (
+    "Một tài khoản {channel} vừa được liên kết với {name} bằng mã mời mới.\n"
+    "Nếu không phải anh/chị, xin báo ngay Văn phòng UBND xã."
 )
 RELINK_HOLDER_WARNED = (
     "Một tài khoản khác vừa dùng mã mời mới của {name}.\n"

@@ -181,6 +181,14 @@ class Channel(Protocol):
         """Whether pictures can be sent."""
 
     @property
+    def has_buttons(self) -> bool:
+        """Whether options show as buttons (else as numbered lines the person types)."""
+
+    @property
+    def receives_files(self) -> bool:
+        """Whether a person can send documents and places (Zalo: pictures only)."""
+
+    @property
     def text_limit(self) -> int:
         """The most characters one message carries; longer texts are split at lines."""
 

@@ -136,4 +136,5 @@ async def on_edited(turn: Turn, visit: Visit) -> None:
 @members_only()
 async def on_other(turn: Turn, visit: Visit) -> None:
     """Stickers, voice, contacts and the like."""
-    await turn.say(texts.UNSUPPORTED_MESSAGE)
+    files = turn.channel.receives_files
+    await turn.say(texts.UNSUPPORTED_MESSAGE if files else texts.UNSUPPORTED_MESSAGE_PHOTO)

@@ -1,6 +1,9 @@
 """/start with an invite code, /start and /help for members."""
 
 import logging
+from functools import partial
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.texts import esc
@@ -8,7 +11,7 @@ from handlers.context import Visit, members_only, update_transaction
 from handlers.menus import help_text
 from handlers.relink import ask_office_to_confirm
 from handlers.turn import Turn, send_later
-from models.accounts import member_and_account
+from models.accounts import accounts_of, member_and_account
 from models.errors import DomainError
 from models.members import redeem_invite
 from models.tables import Member, Role, Unit
@@ -58,12 +61,30 @@ async def start(turn: Turn) -> None:
         if redeemed.pending:
             await ask_office_to_confirm(turn, session, redeemed, incoming.user_name)
             return
+        await _warn_other_accounts(turn, session, member)
         unit = await session.get(Unit, member.unit_id) if member.unit_id else None
         await turn.say(_welcome(member, unit))
         await turn.say(texts.WELCOME_NEXT)
         role = Role(member.role)
         channel, chat_id = turn.channel, incoming.chat_id
         await send_later(lambda: channel.show_commands(chat_id, role))
+
+
+async def _warn_other_accounts(turn: Turn, session: AsyncSession, member: Member) -> None:
+    """A member linked on one channel who now links another: the accounts they had are
+    told at once, so a code that reached the wrong hands does not go unnoticed.
+    """
+    incoming = turn.incoming
+    found = await accounts_of(session, [member.id or 0])
+    for account in found[member.id or 0]:
+        if account.channel == incoming.channel or account.unreachable_at is not None:
+            continue
+        channel = turn.services.channels.get(account.channel)
+        if channel is None:
+            continue
+        where = texts.CHANNEL_LABELS.get(incoming.channel, incoming.channel)
+        notice = texts.ACCOUNT_ADDED.format(channel=where, name=esc(member.name))
+        await send_later(partial(channel.send_text, account.chat_id, notice))
 
 
 def _welcome(member: Member, unit: Unit | None) -> str:

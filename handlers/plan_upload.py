@@ -77,6 +77,8 @@ class _Upload:
     account_id: int | None
     file: Attachment
     year: int
+    # The channel the file came on (it is fetched there, wherever the confirmation came).
+    channel: str
 
 
 # What is downloaded at most: over MAX_FILE_BYTES still, so that a file whose size the
@@ -89,7 +91,8 @@ async def _read(turn: Turn, upload: _Upload, commune: str) -> PlanSpec | None:
     has been told what is wrong with the file. The year is set when it is imported.
     """
     try:
-        content = await turn.channel.fetch(upload.file, _FETCH_LIMIT)
+        channel = upload.services.channels.get(upload.channel, turn.channel)
+        content = await channel.fetch(upload.file, _FETCH_LIMIT)
     except (ChannelError, OSError):
         log.warning("could not download a plan file", exc_info=True)
         await turn.say(texts.IMPORT_GONE)
@@ -135,7 +138,7 @@ async def receive_plan_file(turn: Turn, visit: Visit) -> None:
     upload = _Upload(
         visit.services, visit.commune.id or 0, visit.member.id or 0,
         visit.account.id if visit.account is not None else None,
-        replace(attachment, file_name=name), year,
+        replace(attachment, file_name=name), year, turn.incoming.channel,
     )  # fmt: skip
     await turn.in_background(lambda: _dry_run(turn, upload))
 
@@ -156,7 +159,7 @@ async def _dry_run(turn: Turn, upload: _Upload) -> None:
                 PendingImport(
                     commune_id=upload.commune_id, member_id=upload.member_id,
                     file_id=upload.file.ref, file_name=upload.file.file_name,
-                    year=upload.year, created_at=now,
+                    year=upload.year, created_at=now, channel=upload.channel,
                 )
             )  # fmt: skip
             # This runs after the update's own visit: store the options for the chat here,
@@ -222,7 +225,7 @@ async def import_button(turn: Turn, visit: Visit) -> None:
         visit.services, visit.commune.id or 0, visit.member.id or 0,
         visit.account.id if visit.account is not None else None,
         Attachment(kind="document", ref=pending.file_id, file_name=pending.file_name),
-        pending.year,
+        pending.year, pending.channel,
     )  # fmt: skip
     await turn.in_background(lambda: _import(turn, upload))
 

@@ -8,6 +8,8 @@ every write checks the member's scope again, so stale or forged buttons change n
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot import texts
@@ -45,15 +47,6 @@ PAGE_SIZE = 6
 PERCENT_CHOICES = (0, 25, 50, 75, 100)
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit (Zalo's is lower)
 CALLBACK_PREFIX = "rp:"
-# Which step each button belongs to; "cancel" works at any step.
-_BUTTON_STEPS = {
-    "task": {Step.TASK},
-    "page": {Step.TASK},
-    "status": {Step.STATUS},
-    "pct": {Step.PERCENT},
-    "skip": {Step.NOTE, Step.EVIDENCE},
-    "save": {Step.CONFIRM},
-}
 _CANCEL = Option(texts.BUTTON_CANCEL, "rp:cancel", ("huy", "huy bo", "thoi"))
 _SKIP = Option(texts.BUTTON_SKIP, "rp:skip", ("bo qua", "khong", "skip"))
 
@@ -130,7 +123,7 @@ async def report_button(turn: Turn, visit: Visit) -> None:
         await discard_draft(visit.session, visit.member)
         await turn.say(texts.CANCELLED)
         return
-    if draft.step not in _BUTTON_STEPS.get(action, set()):
+    if action not in FLOW[Step(draft.step)].options:
         await turn.notice(texts.STEP_PASSED)
         return
     await turn.ack()
@@ -160,43 +153,83 @@ async def report_button(turn: Turn, visit: Visit) -> None:
         await turn.retire_options()
 
 
+async def _typed_task(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    move = answers.page_move(text)
+    if move:
+        await _turn_page(turn, visit, draft, draft.page + move)
+        return
+    code = answers.parse_task_code(text)
+    if code is None:
+        await turn.correct(texts.BAD_TASK_ANSWER.format(example="6.3"))
+        return
+    plan = await current_plan(visit.session, visit.commune, visit.year)
+    task = await task_by_code(visit.session, plan, code)
+    if task is None:
+        await turn.correct(texts.UNKNOWN_TASK.format(code=esc(code)))
+        return
+    await _choose_task(turn, visit, draft, task, plan)
+
+
+async def _typed_status(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    status = answers.parse_status(text)
+    await (_choose_status(turn, draft, status) if status else turn.correct(texts.BAD_STATUS))
+
+
+async def _typed_percent(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    await _choose_percent(turn, draft, answers.parse_percent(text))
+
+
+async def _typed_note(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    await _give_note(turn, draft, None if answers.is_skip(text) else text)
+
+
+async def _typed_evidence(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    if answers.is_skip(text):
+        await _give_evidence(turn, visit, draft, None)
+    else:
+        await turn.correct(texts.BAD_EVIDENCE)
+
+
+async def _typed_confirm(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
+    if answers.is_yes(text):
+        await _save(turn, visit, draft)
+    elif answers.is_no(text):
+        await discard_draft(visit.session, visit.member)
+        await turn.say(texts.CANCELLED)
+    else:
+        await turn.correct(texts.BAD_CONFIRM)
+
+
+TypedAnswer = Callable[[Turn, Visit, ReportDraft, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """One state of the report conversation: the options that answer it (``rp:<option>``;
+    "cancel" answers every step), what a typed line does there, and whether a file does.
+    """
+
+    options: frozenset[str]
+    typed: TypedAnswer
+    takes_files: bool = False
+
+
+# The report conversation, declared in one place as PTB declares a ConversationHandler's
+# states: task → status → percent → note → evidence → confirm. A tap and a typed answer to
+# the same step end in the same function.
+FLOW: dict[Step, ReportStep] = {
+    Step.TASK: ReportStep(frozenset({"task", "page"}), _typed_task),
+    Step.STATUS: ReportStep(frozenset({"status"}), _typed_status),
+    Step.PERCENT: ReportStep(frozenset({"pct"}), _typed_percent),
+    Step.NOTE: ReportStep(frozenset({"skip"}), _typed_note),
+    Step.EVIDENCE: ReportStep(frozenset({"skip"}), _typed_evidence, takes_files=True),
+    Step.CONFIRM: ReportStep(frozenset({"save"}), _typed_confirm),
+}
+
+
 async def draft_text(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
     """A typed answer to the step the draft is at."""
-    if draft.step == Step.TASK:
-        move = answers.page_move(text)
-        if move:
-            await _turn_page(turn, visit, draft, draft.page + move)
-            return
-        code = answers.parse_task_code(text)
-        if code is None:
-            await turn.correct(texts.BAD_TASK_ANSWER.format(example="6.3"))
-            return
-        plan = await current_plan(visit.session, visit.commune, visit.year)
-        task = await task_by_code(visit.session, plan, code)
-        if task is None:
-            await turn.correct(texts.UNKNOWN_TASK.format(code=esc(code)))
-            return
-        await _choose_task(turn, visit, draft, task, plan)
-    elif draft.step == Step.STATUS:
-        status = answers.parse_status(text)
-        await (_choose_status(turn, draft, status) if status else turn.correct(texts.BAD_STATUS))
-    elif draft.step == Step.PERCENT:
-        await _choose_percent(turn, draft, answers.parse_percent(text))
-    elif draft.step == Step.NOTE:
-        await _give_note(turn, draft, None if answers.is_skip(text) else text)
-    elif draft.step == Step.EVIDENCE:
-        if answers.is_skip(text):
-            await _give_evidence(turn, visit, draft, None)
-        else:
-            await turn.correct(texts.BAD_EVIDENCE)
-    elif draft.step == Step.CONFIRM:
-        if answers.is_yes(text):
-            await _save(turn, visit, draft)
-        elif answers.is_no(text):
-            await discard_draft(visit.session, visit.member)
-            await turn.say(texts.CANCELLED)
-        else:
-            await turn.correct(texts.BAD_CONFIRM)
+    await FLOW[Step(draft.step)].typed(turn, visit, draft, text)
 
 
 async def draft_media(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
@@ -207,7 +240,7 @@ async def draft_media(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
         # Albums arrive as several photos: the first is kept, the rest get a plain answer.
         await turn.correct(texts.EVIDENCE_ONE)
         return
-    if draft.step != Step.EVIDENCE:
+    if not FLOW[Step(draft.step)].takes_files:
         await turn.correct(texts.TEXT_EXPECTED)
         return
     if attachment.kind == "location":
@@ -421,7 +454,8 @@ async def _give_note(turn: Turn, draft: ReportDraft, note: str | None) -> None:
         await turn.correct(texts.NOTE_TOO_LONG.format(length=len(note), limit=MAX_NOTE_LENGTH))
         return
     draft.note, draft.step = note, Step.EVIDENCE
-    await turn.say(texts.ASK_EVIDENCE, menu([[_SKIP], [_CANCEL]]))
+    ask = texts.ASK_EVIDENCE if turn.channel.receives_files else texts.ASK_EVIDENCE_PHOTO
+    await turn.say(ask, menu([[_SKIP], [_CANCEL]]))
 
 
 async def _give_evidence(

@@ -115,7 +115,8 @@ async def _show_next(turn: Turn, visit: Visit, after_id: int) -> None:
         card += "\n" + texts.REVIEW_RETURNED_BEFORE.format(
             version=last.version, comment=esc(last.review_comment or "")
         )
-    card += "\n" + texts.REVIEW_TYPE_HINT
+    if turn.channel.has_buttons:  # without buttons the options are numbered lines already
+        card += "\n" + texts.REVIEW_TYPE_HINT
     await show_card(visit.session, visit.member, report.id or 0, visit.now)
     await _show_evidence(turn, report)
     await turn.say(card, card_menu(report.id or 0))

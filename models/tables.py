@@ -305,6 +305,9 @@ class PendingImport(SQLModel, table=True):
     file_name: str
     year: int
     created_at: datetime = Field(sa_column=_utc_column())
+    # The channel the file came on: the file is fetched there again when confirmed, from
+    # whichever channel the confirmation comes.
+    channel: str = Field(default="telegram", sa_column_kwargs={"server_default": "telegram"})
 
 
 class ProcessedUpdate(SQLModel, table=True):

@@ -122,8 +122,11 @@ async def test_a_member_on_both_channels_gets_a_reminder_once_on_the_one_used_la
     services = services_of(world.app)
     async with transaction(services.sessions) as session:
         accounts = list(await session.exec(select(ChatAccount)))
-    # A fresh code used on the other channel adds that channel; the Telegram link stays.
+    # A fresh code used on the other channel adds that channel; the Telegram link stays,
+    # and the Telegram account is told at once.
     assert sorted(a.channel for a in accounts) == [TELEGRAM, ZALO], said
+    [warned] = telegram.inbox()
+    assert "tài khoản Zalo vừa được liên kết với Phạm Thị Dung" in warned.text
     world.clock.advance(minutes=5)
     await zalo.send("huong dan")  # Zalo is the channel used last
     office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
@@ -167,3 +170,9 @@ async def test_a_blocked_zalo_account_falls_back_to_telegram(world: World) -> No
             await session.exec(select(ChatAccount).where(ChatAccount.channel == ZALO))
         ).one()
     assert zalo_account.unreachable_at is not None
+
+
+async def test_a_sticker_on_zalo_gets_a_plain_answer(world: World) -> None:
+    phone = await world.zalo_member(Role.HAMLET_HEAD, "Phạm Thị Dung", HEAD_UNIT)
+    said = await phone.send_sticker()
+    assert len(said) == 1 and "chỉ đọc được tin nhắn chữ và ảnh" in said[0].text

@@ -27,7 +27,7 @@ from bot.zalo.client import (
     ZaloRateLimited,
     ZaloUnauthorized,
 )
-from bot.zalo.types import ZaloMessage
+from bot.zalo.types import HANDLED_EVENTS, ZaloMessage
 from handlers.chat import (
     Attachment,
     Blocked,
@@ -120,6 +120,8 @@ class ZaloChannel:
 
     name = ZALO
     sends_files = False
+    has_buttons = False
+    receives_files = False
     text_limit = MAX_TEXT
 
     def __init__(self, client: ZaloClient, links: PhotoLinks | None = None) -> None:
@@ -186,6 +188,8 @@ def incoming_from(message: ZaloMessage) -> Incoming:
         "user_name": message.user_name,
         "private": (message.chat_type or "PRIVATE").upper() != "GROUP",
     }
+    if message.event not in HANDLED_EVENTS:
+        return Incoming(**common, other=True)  # type: ignore[arg-type]
     if message.image_url:
         return Incoming(**common, attachment=Attachment("photo", ref=message.image_url))  # type: ignore[arg-type]
     text = message.text or ""

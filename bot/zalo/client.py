@@ -129,6 +129,8 @@ class ZaloClient:
     async def get_updates(
         self,
         timeout: float = DEFAULT_POLL_TIMEOUT,  # noqa: ASYNC109 - Zalo's long-poll parameter
+        *,
+        other_messages: bool = False,
     ) -> list[ZaloMessage]:
         """Wait up to ``timeout`` seconds for messages (long polling).
 
@@ -155,7 +157,11 @@ class ZaloClient:
             updates = []
         messages = []
         for update in updates:
-            message = parse_update(update) if isinstance(update, Mapping) else None
+            message = (
+                parse_update(update, other_messages=other_messages)
+                if isinstance(update, Mapping)
+                else None
+            )
             if message is not None:
                 messages.append(message)
         return messages

@@ -12,7 +12,7 @@ import re
 import time
 
 from bot.phone import BotMessage
-from bot.zalo.offline import OfflineZaloAPI, image_update, text_update
+from bot.zalo.offline import OfflineZaloAPI, image_update, sticker_update, text_update
 from bot.zalo.runner import ZaloRunner
 from bot.zalo.types import parse_update
 
@@ -57,6 +57,10 @@ class ZaloPhone:
         update = image_update(url, self.user_id, self.first_name, caption=caption or None)
         return await self._deliver(update)
 
+    async def send_sticker(self) -> list[BotMessage]:
+        """Send a sticker (the bot does not read them, and says so)."""
+        return await self._deliver(sticker_update(self.user_id, self.first_name))
+
     def inbox(self) -> list[BotMessage]:
         """What the bot sent this chat since the phone last looked."""
         sent = self.api.sent(self.user_id)
@@ -80,7 +84,7 @@ class ZaloPhone:
 
     async def _deliver(self, payload: dict[str, object]) -> list[BotMessage]:
         self.inbox()
-        message = parse_update(payload)
+        message = parse_update(payload, other_messages=True)
         if message is not None:
             await self.runner.dispatch(message)
         await self.runner.services.settle()

@@ -80,7 +80,9 @@ class ZaloRunner:
         failures = 0
         while True:
             try:
-                messages = await self.client.get_updates(timeout=self.poll_timeout)
+                messages = await self.client.get_updates(
+                    timeout=self.poll_timeout, other_messages=True
+                )
             except ZaloUnauthorized:
                 log.error("Zalo refused the bot token: Zalo is off until it is replaced")
                 return
@@ -120,7 +122,8 @@ class ZaloRunner:
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
-        checked = check_webhook(request.headers, body, self.settings.webhook_secret or "")
+        secret = self.settings.webhook_secret or ""
+        checked = check_webhook(request.headers, body, secret, other_messages=True)
         if checked == "forbidden":
             return web.Response(status=403, text="forbidden")
         if checked is not None:

@@ -69,11 +69,15 @@ def unwrap(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def parse_update(payload: Mapping[str, Any]) -> ZaloMessage | None:
+def parse_update(
+    payload: Mapping[str, Any], *, other_messages: bool = False
+) -> ZaloMessage | None:
     """The message in one update, wrapped or flat; None for anything the bot ignores.
 
-    Ignored: events other than text and image, an update with no message id (it could not
-    be de-duplicated), an update with no sender or chat, a text message with no text.
+    Ignored: events other than text and image (unless ``other_messages``: then a sticker,
+    a voice note and the like come back with their event and no text, so the bot can say
+    it does not read them), an update with no message id (it could not be de-duplicated),
+    an update with no sender or chat, a text message with no text.
     """
     if not isinstance(payload, Mapping):
         return None
@@ -89,9 +93,12 @@ def parse_update(payload: Mapping[str, Any]) -> ZaloMessage | None:
     if not isinstance(event, str) or not event:
         # The getUpdates sample in the docs carries no event_name: infer it.
         event = EVENT_IMAGE if image_url else EVENT_TEXT
-    if event not in HANDLED_EVENTS:
+    other = event not in HANDLED_EVENTS
+    if other and not (other_messages and event.startswith("message.")):
         return None
-    if event == EVENT_IMAGE:
+    if other:
+        text, image_url = None, None
+    elif event == EVENT_IMAGE:
         text = _text(message.get("caption")) or text
         if image_url is None:
             return None

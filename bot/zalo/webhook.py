@@ -18,7 +18,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def check_webhook(
-    headers: Mapping[str, str], body: bytes, secret: str
+    headers: Mapping[str, str], body: bytes, secret: str, *, other_messages: bool = False
 ) -> ZaloMessage | Literal["forbidden"] | None:
     """Check and read one webhook request.
 
@@ -40,7 +40,7 @@ def check_webhook(
         return None
     if not isinstance(payload, Mapping):
         return None
-    return parse_update(payload)
+    return parse_update(payload, other_messages=other_messages)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
