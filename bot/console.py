@@ -217,8 +217,10 @@ class Console:
         elif command == "/tick":
             await self._tick(argument)
         elif isinstance(phone, ZaloPhone):
-            if command in ("/file", "/location", "/sticker"):
-                self.say("-- Zalo sends the bot text and images only")
+            if command == "/sticker":
+                self._show(await phone.send_sticker())
+            elif command in ("/file", "/location"):
+                self.say("-- the Zalo bot receives text, images and stickers only")
             else:
                 self._show(await phone.send(line))  # a number chooses an option by typing
         elif command == "/file":

@@ -70,6 +70,7 @@ HELP_LINES = {
     "quick": "/baocao 6.3 75 ghi chú — báo cáo nhanh trong một dòng",
     "tasks": "/nhiemvu — các nhiệm vụ của anh/chị và tình trạng",
     "summary": "/tonghop — tổng hợp kèm biểu đồ (lọc: q2, 2023, ấp 3, 6)",
+    "summary_text": "/tonghop — tổng hợp tiến độ (lọc: q2, 2023, ấp 3, 6)",
     "invite": "/moi — mời thêm thành viên",
     "members": "/thanhvien — danh sách thành viên",
     "cancel": "/huy — hủy việc đang làm dở",

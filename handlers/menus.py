@@ -37,11 +37,12 @@ _MENU = {
 STRANGER_MENU = ["start", "help"]
 
 
-def help_text(role: Role, files: bool = True) -> str:
+def help_text(role: Role, files: bool = True, photos: bool = True) -> str:
     """The /help message for a role: only what that role can do. ``files``: whether the
-    channel can send the Excel and Word files (Zalo cannot: say where they are).
+    channel can send the Excel and Word files (Zalo cannot: say where they are);
+    ``photos``: whether /tonghop comes with its chart there.
     """
-    keys = _HELP_KEYS[role]
+    keys = [k if photos or k != "summary" else "summary_text" for k in _HELP_KEYS[role]]
     lines = [texts.HELP_HEADER, *(texts.HELP_LINES[key] for key in keys)]
     footer = [texts.HELP_FOOTER]
     if not files and "export" in keys:

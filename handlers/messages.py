@@ -93,6 +93,9 @@ async def _typed_choice(turn: Turn, visit: Visit, text: str) -> bool:
     handler = option_handler(option.action) if option is not None else None
     if option is None or handler is None:
         return False
+    if option.action.startswith("rp:start") and await get_draft(visit.session, visit.member):
+        # A reminder arrived in the middle of a report: what is typed answers the report.
+        return False
     await run_choice(handler, turn, visit, option.action)
     return True
 

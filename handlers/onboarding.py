@@ -100,4 +100,6 @@ async def help_command(turn: Turn, visit: Visit) -> None:
     """/help: what this member's role can do (and, where files cannot be sent, where they
     are).
     """
-    await turn.say(help_text(Role(visit.member.role), files=turn.channel.sends_files))
+    channel = turn.channel
+    role = Role(visit.member.role)
+    await turn.say(help_text(role, files=channel.sends_files, photos=channel.sends_photos))

@@ -76,7 +76,7 @@ def report_buttons(task_id: int | None, code: str | None) -> Menu | None:
                 Option(
                     texts.REMIND_BUTTON_TASK.format(code=code),
                     f"rp:start:{task_id}",
-                    ("bao cao ngay", "ngay", "co"),
+                    ("bao cao ngay",),
                 ),
                 Option(texts.REMIND_BUTTON_OTHER, "rp:start:0", ("nhiem vu khac",)),
             ]

@@ -96,6 +96,7 @@ async def test_exports_on_zalo_say_where_the_files_are(world: World) -> None:
     assert len(said) == 1 and "Telegram" in said[0].text
     said = await chairman.send("huong dan")
     assert "Telegram" in said[-1].text
+    assert "kèm biểu đồ" not in said[-1].text  # no chart on Zalo without public_url
 
 
 async def test_remind_from_the_office_reaches_a_zalo_member_exactly_once(world: World) -> None:
@@ -176,3 +177,17 @@ async def test_a_sticker_on_zalo_gets_a_plain_answer(world: World) -> None:
     phone = await world.zalo_member(Role.HAMLET_HEAD, "Phạm Thị Dung", HEAD_UNIT)
     said = await phone.send_sticker()
     assert len(said) == 1 and "chỉ đọc được tin nhắn chữ và ảnh" in said[0].text
+
+
+async def test_a_reminder_in_the_middle_of_a_report_does_not_take_the_typed_answers(
+    world: World,
+) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    head = await world.zalo_member(Role.HAMLET_HEAD, "Phạm Thị Dung", HEAD_UNIT)
+    for typed in ("bao cao", "1", "3", "bo qua", "bo qua"):
+        said = await head.send(typed)
+    assert "Kiểm tra lại báo cáo" in said[-1].text
+    await office.send("/nhacnho")  # a reminder with its own numbered options arrives
+    assert "1. " in head.inbox()[-1].text
+    said = await head.send("1")  # meant for the confirmation shown before: save
+    assert "Đã lưu" in said[-1].text, said
