@@ -15,7 +15,7 @@ from models.clock import utc_now
 from models.db import SessionFactory
 
 if TYPE_CHECKING:
-    from handlers.chat import Channel
+    from models.chat import Channel
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""The Telegram adapter: PTB updates become :class:`~handlers.chat.Incoming` turns, and the
+"""The Telegram adapter: PTB updates become :class:`~models.chat.Incoming` turns, and the
 conversation's replies become Bot API calls (menus as inline buttons, the markup as HTML).
 
 python-telegram-bot stays the Telegram client; this module only translates. Every
 ``TelegramError`` leaves here as one of the channel-neutral errors of
-:mod:`handlers.chat`.
+:mod:`models.chat`.
 """
 
 import logging
@@ -29,7 +29,11 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot, Type
 
 from bot.ratelimit import BACKGROUND, retry_after_seconds
 from bot.services import services_of
-from handlers.chat import (
+from handlers.menus import commands_for
+from handlers.router import handle
+from handlers.turn import Turn
+from models.accounts import TELEGRAM
+from models.chat import (
     Attachment,
     Blocked,
     Incoming,
@@ -40,10 +44,6 @@ from handlers.chat import (
     read_command,
     split_text,
 )
-from handlers.menus import commands_for
-from handlers.router import handle
-from handlers.turn import Turn
-from models.accounts import TELEGRAM
 from models.tables import Role
 
 log = logging.getLogger(__name__)

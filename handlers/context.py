@@ -20,9 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import texts
 from bot.services import Services
 from bot.wait_budget import one_wait_budget
-from handlers.chat import Menu
 from handlers.turn import Turn, hold_sends, send_held, stop_holding
 from models.accounts import member_and_account
+from models.chat import Menu
 from models.clock import local
 from models.db import transaction
 from models.tables import ChatAccount, Commune, Member, Role

@@ -7,8 +7,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import texts
-from handlers.chat import ChannelError
 from handlers.turn import Turn
+from models.chat import ChannelError
 from models.errors import DomainError
 
 # The database is down, restarting or locked: not a bug, and trying again later helps.

@@ -8,8 +8,8 @@ a member's chat.
 import logging
 
 from bot import texts
-from handlers.chat import ChannelError
 from handlers.turn import Turn
+from models.chat import ChannelError
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import texts
 from bot.services import Services
 from bot.texts import esc
-from handlers.chat import Attachment, ChannelError, Option, menu
 from handlers.context import Visit, members_only
 from handlers.turn import Turn
 from models.audit import Actor
+from models.chat import Attachment, ChannelError, Option, menu
 from models.db import transaction
 from models.plan_data import PlanSpec, read_plan_file
 from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size

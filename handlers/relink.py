@@ -17,11 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.texts import esc
-from handlers.chat import Channel, Menu, Option, menu
 from handlers.context import Visit, members_only
 from handlers.turn import Turn, send_later
 from models.accounts import TELEGRAM, best_account, channel_account
 from models.audit import Actor
+from models.chat import Channel, Menu, Option, menu
 from models.errors import DomainError
 from models.members import Redeemed, decide_relink
 from models.tables import ChatAccount, Member, Role

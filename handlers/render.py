@@ -1,12 +1,12 @@
 """Turning domain data into short phone-sized messages, the same on every channel (the
-options offered with them are built with :func:`handlers.chat.menu`).
+options offered with them are built with :func:`models.chat.menu`).
 """
 
 from datetime import timedelta
 
 from bot import texts
 from bot.texts import esc
-from handlers.chat import split_text
+from models.chat import split_text
 from models.clock import format_date, format_datetime, quarter_label
 from models.summary import PlanSummary, TaskLine
 from models.tables import Report, Status, Task

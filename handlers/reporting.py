@@ -15,10 +15,10 @@ from pathlib import Path
 from bot import texts
 from bot.texts import esc
 from handlers import answers
-from handlers.chat import ChannelError, Menu, Option, menu
 from handlers.context import Visit, members_only
 from handlers.notices import notify
 from handlers.turn import Turn
+from models.chat import ChannelError, Menu, Option, menu
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
 from models.errors import DomainError

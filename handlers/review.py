@@ -17,10 +17,10 @@ from sqlmodel import select
 from bot import texts
 from bot.texts import esc
 from handlers import reporting
-from handlers.chat import Attachment, Channel, ChannelError, Menu, Option, menu
 from handlers.context import Visit, members_only
 from handlers.notices import notify
 from handlers.turn import Turn, send_later
+from models.chat import Attachment, Channel, ChannelError, Menu, Option, menu
 from models.clock import as_utc, format_datetime
 from models.errors import DomainError
 from models.plans import current_plan

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.services import Services
-from handlers.chat import Attachment, Channel, ChannelError, Incoming, Menu
+from models.chat import Attachment, Channel, ChannelError, Incoming, Menu
 
 log = logging.getLogger(__name__)
 

@@ -169,7 +169,7 @@ class ChatAccount(SQLModel, table=True):
     last_seen_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # Set when the channel says the person blocked the bot; cleared when they write again.
     unreachable_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # The options this chat was offered last, as JSON (handlers/chat.py Menu): a typed
+    # The options this chat was offered last, as JSON (models/chat.py Menu): a typed
     # number, label or word chooses one of them.
     menu: str | None = None
 

@@ -10,7 +10,7 @@
    :data:`CONCURRENCY` messages at a time, records each outcome right after its send, and
    only then takes the next batch. Nothing is claimed up front.
 3. Each row goes to the member's account used last (Telegram or Zalo) through that
-   channel's sender (:class:`handlers.chat.Channel`), marked as a background send: a rate
+   channel's sender (:class:`models.chat.Channel`), marked as a background send: a rate
    limit is raised at once instead of waited for. A rate limit puts the row back to
    ``pending`` until ``retry_after`` (not counted as an attempt), puts the rest of the batch
    back too and ends the run: the next tick goes on. A network error is retried with
@@ -50,8 +50,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.texts import esc
-from handlers.chat import Blocked, Channel, ChannelError, Menu, RateLimited, Rejected
 from models.accounts import accounts_of, best_account
+from models.chat import Blocked, Channel, ChannelError, Menu, RateLimited, Rejected
 from models.db import SessionFactory, transaction
 from models.tables import ChatAccount, Member, Reminder, ReminderStatus, Role, Task, Unit
 from scheduler.messages import buttons_for

@@ -4,7 +4,7 @@ from datetime import date
 
 from bot import texts
 from bot.texts import esc
-from handlers.chat import Menu, Option, menu
+from models.chat import Menu, Option, menu
 from models.clock import format_date, quarter_label
 from models.wording import shorten
 from scheduler.rules import Due, LateUnit, TaskRef

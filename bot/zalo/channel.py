@@ -1,4 +1,4 @@
-"""The Zalo adapter: Zalo messages become :class:`~handlers.chat.Incoming` turns, and the
+"""The Zalo adapter: Zalo messages become :class:`~models.chat.Incoming` turns, and the
 conversation's replies become Zalo Bot API calls.
 
 Zalo has no buttons, no documents and no markup: a menu is shown as numbered lines under
@@ -28,7 +28,8 @@ from bot.zalo.client import (
     ZaloUnauthorized,
 )
 from bot.zalo.types import HANDLED_EVENTS, ZaloMessage
-from handlers.chat import (
+from models.accounts import ZALO
+from models.chat import (
     Attachment,
     Blocked,
     Incoming,
@@ -40,7 +41,6 @@ from handlers.chat import (
     plain_text,
     read_command,
 )
-from models.accounts import ZALO
 from models.clock import utc_now
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,10 @@ into its own messages in ``bot/``.
 - :class:`Channel` is what a channel can do: send text (with a menu), files and photos,
   fetch an attachment. It raises the errors below, the same on every channel.
 
+It lives with the models because the scheduler's outbox speaks it too (a reminder carries
+options, sent through a channel), and because the options a chat was offered last are
+stored (``chataccount.menu``).
+
 Texts use one small markup, the subset of HTML that Telegram reads: ``<b>``, ``<i>``, line
 breaks, and ``&amp; &lt; &gt;`` escapes (:func:`bot.texts.esc`). Channels without markup
 render it as plain text (:func:`plain_text`).
