@@ -1,18 +1,26 @@
 """/xuat: the office and the chairman download the Excel workbook or the Word reports.
 
+The request is checked in the update's own transaction (a wrong quarter is answered at
+once); the file is made after it has committed, as background work: the rows are read in
+short transactions of its own, the file is written in a worker thread, and it is sent
+when ready. A big plan's export never holds the database or the event loop, so the other
+members' replies do not wait for it.
+
 A channel that cannot send files (Zalo) gets a word on where to find them instead: /xuat
 on Telegram, or ``hamlet-bot export`` at the commune office.
 """
 
 import re
+from datetime import datetime
 
 from bot import texts
+from bot.services import Services
 from bot.texts import esc
 from handlers.context import Visit, members_only
 from handlers.overview import parse_summary_filter
 from handlers.turn import Turn
 from models.errors import DomainError
-from models.exports import make_export, parse_format
+from models.exports import ExportRequest, make_export_briefly, parse_format, plan_export
 from models.plans import current_plan, plan_for_year
 from models.tables import Role
 
@@ -43,15 +51,30 @@ async def export_command(turn: Turn, visit: Visit) -> None:
                 return
             plan = other
         period = f"{plan.year}Q{quarter}" if quarter else None
-        made = await make_export(
-            visit.session, visit.commune, plan, kind=kind, now=visit.now, period=period
-        )
+        wanted = plan_export(visit.commune, plan, kind=kind, now=visit.now, period=period)
     except DomainError as error:
         if error.reason == "bad_period":
             await turn.say(texts.EXPORT_BAD_PERIOD.format(period=esc(error.detail)))
         else:
             await turn.say(texts.EXPORT_USAGE)
         return
+    services, now = visit.services, visit.now
+    commune_id, plan_id = visit.commune.id or 0, plan.id or 0
+    await turn.in_background(
+        lambda: _make_and_send(turn, services, commune_id, plan_id, wanted, now)
+    )
+
+
+async def _make_and_send(
+    turn: Turn,
+    services: Services,
+    commune_id: int,
+    plan_id: int,
+    request: ExportRequest,
+    now: datetime,
+) -> None:
+    """Make the file (after the update's commit) and send it at once."""
+    made = await make_export_briefly(services.sessions, commune_id, plan_id, request, now)
     await turn.send_file(made.name, made.content, texts.EXPORT_CAPTIONS[made.kind])
 
 

@@ -6,21 +6,29 @@
 percents come from :mod:`models.summary`, so a file and /summary never disagree.
 """
 
+import heapq
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import cached_property
+from operator import itemgetter
+from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlalchemy import select as sql_select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.accounts import accounts_of
-from models.clock import local, quarter_label, quarter_of
+from models.clock import as_utc, local, quarter_label, quarter_of
+from models.db import SessionFactory, transaction
 from models.errors import DomainError
 from models.plans import plan_areas, plan_tasks
 from models.scope import TaskScope
 from models.summary import PlanSummary, compute_summary, task_state
 from models.tables import (
+    Area,
     Commune,
     Member,
     Plan,
@@ -80,7 +88,7 @@ class ExportTask:
     percent: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExportReport:
     """One version of one unit's report on one task."""
 
@@ -173,15 +181,20 @@ class ExportData:
 
     def latest_for(self, task: ExportTask) -> list[ExportReport]:
         """The latest report of every unit that reported on ``task``."""
-        return [report for report in self.latest if report.task_id == task.id]
+        return list(self._latest_by_task.get(task.id, ()))
+
+    @cached_property
+    def _latest_by_task(self) -> dict[int, list[ExportReport]]:
+        by_task: dict[int, list[ExportReport]] = {}
+        for report in self.latest:
+            by_task.setdefault(report.task_id, []).append(report)
+        return by_task
 
     def status_rows(self) -> list[StatusRow]:
         """The task × reporting unit table: one row per unit that reported on a task, and
         one row for each task nobody has reported on.
         """
-        by_task: dict[int, list[ExportReport]] = {}
-        for report in self.latest:
-            by_task.setdefault(report.task_id, []).append(report)
+        by_task = self._latest_by_task
         rows: list[StatusRow] = []
         for task in self.tasks:
             reports = by_task.get(task.id)
@@ -211,6 +224,53 @@ def is_anti_corruption_area(area: ExportArea) -> bool:
     return "tham nhung" in fold(area.name)
 
 
+# The columns of a report that the files show, read as plain rows (not ORM objects: a plan
+# may hold hundreds of thousands of versions).
+_REPORT_COLUMNS = (
+    col(Report.id),
+    col(Report.task_id),
+    col(Report.unit_id),
+    col(Report.member_id),
+    col(Report.entered_by_id),
+    col(Report.version),
+    col(Report.quarter),
+    col(Report.created_at),
+    col(Report.status),
+    col(Report.percent),
+    col(Report.note),
+    col(Report.evidence_kind),
+    col(Report.review_status),
+    col(Report.review_comment),
+)
+ReportRow = tuple[
+    int, int, int, int, int, int, str, datetime, str, int, str, str | None, str | None, str | None
+]
+# Reports read per query (and, reading with a session factory, per short transaction).
+REPORT_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """Everything an export is made from, as read from the database: plain rows, shaped
+    into :class:`ExportData` by :func:`build_export` (which needs no database, so it can
+    run in a worker thread).
+    """
+
+    commune_name: str
+    timezone: str
+    plan: Plan
+    now: datetime
+    period: str | None
+    areas: list[Area]
+    tasks: list[Task]
+    links: list[TaskUnit]
+    units: list[Unit]
+    members: list[Member]
+    linked: set[int]
+    # Every version reported on the plan, in no particular order.
+    reports: list[ReportRow]
+
+
 async def gather_export(
     session: AsyncSession,
     commune: Commune,
@@ -232,42 +292,160 @@ async def gather_export(
     Raises:
         DomainError: ``bad_period`` when ``period`` is not a quarter.
     """
+    return build_export(await read_export(session, commune, plan, now, period))
+
+
+async def read_export(
+    session: AsyncSession,
+    commune: Commune,
+    plan: Plan,
+    now: datetime,
+    period: str | None = None,
+) -> ExportSource:
+    """Read the rows an export of ``plan`` is made from, in ``session`` (see
+    :func:`gather_export` for the arguments).
+    """
     period = check_period(period)
-    timezone = commune.timezone
+    source = await _read_plan(session, commune, plan, now, period)
+    after = 0
+    while True:
+        chunk = await _read_reports(session, plan, after, None)
+        source.reports.extend(chunk)
+        if len(chunk) < REPORT_CHUNK:
+            return source
+        after = chunk[-1][0]
+
+
+async def read_export_briefly(
+    sessions: SessionFactory,
+    commune_id: int,
+    plan_id: int,
+    now: datetime,
+    period: str | None = None,
+) -> ExportSource:
+    """Read the rows an export is made from in short transactions of their own: the plan
+    and its people in one, then the reports ``REPORT_CHUNK`` at a time, up to the last
+    report there was in the first. No transaction holds the database (on SQLite, its one
+    writer) for the whole read, and the event loop gets its turn between chunks.
+
+    Reports are only ever added (a review updates one in place): the file shows the
+    reports as they stood when it began, each with its review as read.
+
+    Raises:
+        DomainError: ``bad_period``; ``no_plan`` when the plan or commune is gone.
+    """
+    period = check_period(period)
+    async with transaction(sessions) as session:
+        commune = await session.get(Commune, commune_id)
+        plan = await session.get(Plan, plan_id)
+        if commune is None or plan is None:
+            raise DomainError("no_plan", str(plan_id))
+        source = await _read_plan(session, commune, plan, now, period)
+        last = (
+            await session.exec(select(func.max(Report.id)).where(Report.plan_id == plan_id))
+        ).one()
+    after = 0
+    while last is not None and after < last:
+        async with transaction(sessions) as session:
+            chunk = await _read_reports(session, plan, after, last)
+        source.reports.extend(chunk)
+        if len(chunk) < REPORT_CHUNK:
+            break
+        after = chunk[-1][0]
+    return source
+
+
+async def _read_plan(
+    session: AsyncSession, commune: Commune, plan: Plan, now: datetime, period: str | None
+) -> ExportSource:
+    """The plan, its areas, tasks and units, and the commune's people (no reports yet)."""
     areas = await plan_areas(session, plan)
     tasks = await plan_tasks(session, plan)
-    task_ids = {task.id for task in tasks}
-    links = [
-        link
-        for link in await session.exec(
-            select(TaskUnit).where(TaskUnit.commune_id == commune.id).order_by(col(TaskUnit.id))
+    links = list(
+        await session.exec(
+            select(TaskUnit)
+            .join(Task, col(Task.id) == col(TaskUnit.task_id))
+            .where(Task.plan_id == plan.id)
+            .order_by(col(TaskUnit.id))
         )
-        if link.task_id in task_ids
-    ]
+    )
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
     members = list(await session.exec(select(Member).where(Member.commune_id == commune.id)))
     accounts = await accounts_of(session, [m.id for m in members if m.id is not None])
     linked = {member_id for member_id, found in accounts.items() if found}
-    reports = list(
-        await session.exec(
-            select(Report)
-            .where(Report.plan_id == plan.id)
-            .order_by(col(Report.created_at), col(Report.id))
-        )
-    )
-    latest_rows: dict[tuple[int, int], Report] = {}
-    for report in reports:
-        key = (report.task_id, report.unit_id)
-        if key not in latest_rows or latest_rows[key].version < report.version:
-            latest_rows[key] = report
-
-    summary = compute_summary(
+    return ExportSource(
+        commune_name=commune.name,
+        timezone=commune.timezone,
         plan=plan,
+        now=now,
+        period=period,
         areas=areas,
         tasks=tasks,
         links=links,
         units=units,
-        latest=latest_rows,
+        members=members,
+        linked=linked,
+        reports=[],
+    )
+
+
+async def _read_reports(
+    session: AsyncSession, plan: Plan, after: int, last: int | None
+) -> list[ReportRow]:
+    """Up to ``REPORT_CHUNK`` reports of ``plan`` with ids above ``after`` (and at most
+    ``last``), by id.
+    """
+    statement = (
+        sql_select(*_REPORT_COLUMNS)
+        .where(col(Report.plan_id) == plan.id, col(Report.id) > after)
+        .order_by(col(Report.id))
+        .limit(REPORT_CHUNK)
+    )
+    if last is not None:
+        statement = statement.where(col(Report.id) <= last)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    # The quarter, status, evidence and review of a row are one of a few words: each row
+    # refers to one copy of each, not a copy of its own (a big plan's rows take half the
+    # memory).
+    same = _SAME_WORDS
+    return [
+        (report_id, task_id, unit_id, member_id, entered_by_id, version,
+         same.setdefault(quarter, quarter), created_at, same.setdefault(status, status),
+         percent, note, evidence_kind and same.setdefault(evidence_kind, evidence_kind),
+         review_status and same.setdefault(review_status, review_status), review_comment)
+        for (report_id, task_id, unit_id, member_id, entered_by_id, version, quarter,
+             created_at, status, percent, note, evidence_kind, review_status,
+             review_comment) in result
+    ]  # fmt: skip
+
+
+# The few words report rows repeat (statuses, quarters…), one copy of each.
+_SAME_WORDS: dict[str, str] = {}
+
+
+def build_export(source: ExportSource) -> ExportData:
+    """Shape what :func:`read_export` read into the export's data. Pure (no database): a
+    big plan's takes a while, so it may run in a worker thread.
+    """
+    plan, tasks, units, links = source.plan, source.tasks, source.units, source.links
+    timezone, period, now = source.timezone, source.period, source.now
+    zone = ZoneInfo(timezone)
+    reports = _oldest_first(source.reports)
+    latest_rows: dict[tuple[int, int], ReportRow] = {}
+    for row in reports:
+        key = (row[1], row[2])
+        known = latest_rows.get(key)
+        if known is None or known[5] < row[5]:
+            latest_rows[key] = row
+    latest_reports = {key: _report(row, plan) for key, row in latest_rows.items()}
+
+    summary = compute_summary(
+        plan=plan,
+        areas=source.areas,
+        tasks=tasks,
+        links=links,
+        units=units,
+        latest=latest_reports,
         quarter=period or quarter_of(now, timezone),
         as_of=local(now, timezone),
     )
@@ -288,33 +466,40 @@ async def gather_export(
     ]
 
     unit_by_id = {unit.id: unit for unit in units}
-    area_names = {area.id: area.name for area in areas}
-    export_tasks = _tasks(tasks, links, unit_by_id, area_names, latest_rows)
+    area_names = {area.id: area.name for area in source.areas}
+    export_tasks = _tasks(tasks, links, unit_by_id, area_names, latest_reports)
     codes = {task.id: task.code for task in export_tasks}
-    member_names = {member.id: member.name for member in members}
+    member_names = {member.id: member.name for member in source.members}
+    statuses = {status.value: status for status in Status}
+    unit_facts = {
+        unit_id: (unit.name, unit.kind) for unit_id, unit in unit_by_id.items() if unit_id
+    }
 
-    def convert(report: Report) -> ExportReport:
-        unit = unit_by_id.get(report.unit_id)
+    def convert(row: ReportRow) -> ExportReport:
+        (_, task_id, unit_id, member_id, entered_by_id, version, quarter, created_at,
+         status, percent, note, evidence_kind, review_status, review_comment) = row  # fmt: skip
+        unit_name, unit_kind = unit_facts.get(unit_id, ("?", UnitKind.UNIT))
         return ExportReport(
-            task_id=report.task_id,
-            task_code=codes.get(report.task_id, "?"),
-            unit_name=unit.name if unit else "?",
-            unit_kind=unit.kind if unit else UnitKind.UNIT,
-            member_name=member_names.get(report.member_id, "?"),
+            task_id=task_id,
+            task_code=codes.get(task_id, "?"),
+            unit_name=unit_name,
+            unit_kind=unit_kind,
+            member_name=member_names.get(member_id, "?"),
             entered_by_name=(
-                member_names.get(report.entered_by_id, "?")
-                if report.entered_by_id != report.member_id
-                else None
+                member_names.get(entered_by_id, "?") if entered_by_id != member_id else None
             ),
-            version=report.version,
-            quarter=report.quarter,
-            time=local(report.created_at, timezone),
-            status=Status(report.status),
-            percent=report.percent,
-            note=report.note,
-            evidence_kind=report.evidence_kind,
-            review_status=report.review_status,
-            review_comment=report.review_comment,
+            version=version,
+            quarter=quarter,
+            # Stored in UTC (SQLite hands it back naive).
+            time=(
+                created_at if created_at.tzinfo is not None else created_at.replace(tzinfo=UTC)
+            ).astimezone(zone),
+            status=statuses[status],
+            percent=percent,
+            note=note,
+            evidence_kind=evidence_kind,
+            review_status=review_status,
+            review_comment=review_comment,
         )
 
     task_order = {task.id: n for n, task in enumerate(tasks)}
@@ -323,9 +508,9 @@ async def gather_export(
         convert(latest_rows[key])
         for key in sorted(latest_rows, key=lambda k: (task_order[k[0]], unit_order[k[1]]))
     ]
-    in_period = [r for r in reports if period is None or r.quarter == period]
+    in_period = [r for r in reports if period is None or r[6] == period]
     return ExportData(
-        commune_name=commune.name,
+        commune_name=source.commune_name,
         timezone=timezone,
         plan_number=plan.number,
         plan_title=plan.title,
@@ -339,11 +524,40 @@ async def gather_export(
         areas=export_areas,
         tasks=export_tasks,
         latest=latest,
-        history=[convert(report) for report in in_period],
+        history=[convert(row) for row in in_period],
         participation=_participation(
-            units, members, linked, tasks, links, reports, in_period, timezone
+            units, source.members, source.linked, tasks, links, reports, in_period, zone
         ),
     )
+
+
+# Rows sorted at a time (see _oldest_first).
+_SORT_RUN = 5_000
+
+
+def _oldest_first(rows: list[ReportRow]) -> list[ReportRow]:
+    """``rows`` by time, then id, as the history shows them. Sorted a slice at a time and
+    merged: one sort of a big plan's rows would hold the interpreter, so the event loop,
+    for a tenth of a second.
+    """
+    key = itemgetter(7, 0)
+    runs = [sorted(rows[n : n + _SORT_RUN], key=key) for n in range(0, len(rows), _SORT_RUN)]
+    if len(runs) < 2:
+        return runs[0] if runs else []
+    return list(heapq.merge(*runs, key=key))
+
+
+def _report(row: ReportRow, plan: Plan) -> Report:
+    """A latest report as the summary reads it (not attached to any session)."""
+    (report_id, task_id, unit_id, member_id, entered_by_id, version, quarter, created_at,
+     status, percent, note, evidence_kind, review_status, review_comment) = row  # fmt: skip
+    return Report(
+        id=report_id, commune_id=plan.commune_id, plan_id=plan.id or 0, task_id=task_id,
+        unit_id=unit_id, member_id=member_id, entered_by_id=entered_by_id, version=version,
+        quarter=quarter, created_at=created_at, status=status, percent=percent, note=note,
+        evidence_kind=evidence_kind, review_status=review_status,
+        review_comment=review_comment,
+    )  # fmt: skip
 
 
 def _tasks(
@@ -398,34 +612,48 @@ def _participation(
     linked: set[int],
     tasks: Sequence[Task],
     links: Sequence[TaskUnit],
-    reports: Sequence[Report],
-    in_period: Sequence[Report],
-    timezone: str,
+    reports: Sequence[ReportRow],
+    in_period: Sequence[ReportRow],
+    zone: ZoneInfo,
 ) -> list[Participation]:
     scope = TaskScope.of(tasks, links)
+    # Each table read once, grouped by unit.
+    own_members: dict[int | None, list[Member]] = {}
+    for member in members:
+        own_members.setdefault(member.unit_id, []).append(member)
+    led: Counter[int] = Counter()
+    coordinated: Counter[int] = Counter()
+    for link in links:
+        (led if link.role == TaskRole.LEAD else coordinated)[link.unit_id] += 1
+    # The times as stored: all naive (SQLite) or all aware, so they compare as they are.
+    last_time: dict[int, datetime] = {}
+    for row in reports:
+        unit_id, created_at = row[2], row[7]
+        if unit_id not in last_time or last_time[unit_id] < created_at:
+            last_time[unit_id] = created_at
+    reported: dict[int, set[int]] = {}
+    for row in in_period:
+        reported.setdefault(row[2], set()).add(row[1])
     rows = []
     # Hamlets first (they are what PAPI asks about), then the units, in plan order.
     for unit in sorted(units, key=lambda u: (u.kind != UnitKind.HAMLET, u.position, u.name)):
-        own = [m for m in members if m.unit_id == unit.id]
-        led = sum(1 for link in links if link.unit_id == unit.id and link.role == TaskRole.LEAD)
-        coordinated = sum(
-            1 for link in links if link.unit_id == unit.id and link.role != TaskRole.LEAD
-        )
+        unit_id = unit.id or 0
+        own = own_members.get(unit.id, [])
         answerable = len(scope.tasks_of(unit))
         if unit.kind == UnitKind.UNIT and not answerable and not own:
             continue
-        times = [r.created_at for r in reports if r.unit_id == unit.id]
+        last = last_time.get(unit_id)
         rows.append(
             Participation(
                 unit_name=unit.name,
                 kind=unit.kind,
                 members=tuple(sorted(m.name for m in own)),
                 members_linked=sum(1 for m in own if m.id in linked),
-                tasks_led=led,
-                tasks_coordinated=coordinated,
+                tasks_led=led[unit_id],
+                tasks_coordinated=coordinated[unit_id],
                 tasks_in_scope=answerable,
-                tasks_reported=len({r.task_id for r in in_period if r.unit_id == unit.id}),
-                last_report=local(max(times), timezone) if times else None,
+                tasks_reported=len(reported.get(unit_id, ())),
+                last_report=as_utc(last).astimezone(zone) if last is not None else None,
             )
         )
     return rows

@@ -3,25 +3,23 @@ the plan itself laid out like its appendix (so it can be edited and imported aga
 
 Every sheet prints on A4 landscape, fitted to the page width, with its header row repeated
 on every page.
+
+A plan can hold hundreds of thousands of report versions, one row each in the history
+sheet. openpyxl builds the workbook (styles, page setup, the small sheets) with one shared
+set of style objects; the history's rows are written straight into the saved file as
+sheet XML, with the same styles, strings in a shared table: the file looks the same and
+takes a fraction of the time and memory. openpyxl is imported on first use: a bot that
+never exports never loads it.
 """
 
-from collections.abc import Iterable, Sequence
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from typing import Any
-
-from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.styles import (  # type: ignore[import-untyped, unused-ignore]
-    Alignment,
-    Border,
-    Font,
-    PatternFill,
-    Side,
-)
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.worksheet.worksheet import (  # type: ignore[import-untyped, unused-ignore]
-    Worksheet,
-)
+from typing import TYPE_CHECKING, Any
 
 from models.clock import format_date, format_datetime, quarter_label
 from models.export_data import (
@@ -31,6 +29,11 @@ from models.export_data import (
     ExportData,
 )
 from models.wording import shorten
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import (  # type: ignore[import-untyped, unused-ignore]
+        Worksheet,
+    )
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_TASKS = "Nhiệm vụ"
@@ -129,13 +132,92 @@ CHARS_PER_WIDTH = 1.1
 LINE_HEIGHT = 13
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", start_color="D9E2F3")
-_AREA_FILL = PatternFill("solid", start_color="F2F2F2")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
-_CENTER_TOP = Alignment(wrap_text=True, vertical="top", horizontal="center")
+# Rows of the streamed history sheet joined into one write.
+_ROWS_PER_WRITE = 2_000
+# Texts remembered per column with their number and lines (the repeated ones: units,
+# statuses, tasks); notes are mostly each their own, and are not all kept twice.
+_KNOWN_PER_COLUMN = 10_000
+
+
+@dataclass
+class _Styles:
+    """The workbook's style objects, made once: openpyxl keeps one copy of each look."""
+
+    cell: Any
+    header: Any
+    bold: Any
+    border: Any
+    header_fill: Any
+    area_fill: Any
+    wrap: Any
+    center: Any
+    center_top: Any
+    fonts: dict[tuple[bool, bool, int], Any] = field(default_factory=dict)
+    alignments: dict[str, Any] = field(default_factory=dict)
+    # The looks of data cells, as openpyxl stores a cell's style (indexes into the
+    # workbook's fonts, borders…): made once, copied into each cell.
+    looks: dict[tuple[bool, int, str], Any] = field(default_factory=dict)
+    # The width of each column of the sheet being written (set by its header).
+    widths: dict[int, float] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls) -> "_Styles":
+        from openpyxl.styles import (  # type: ignore[import-untyped, unused-ignore]
+            Alignment,
+            Border,
+            PatternFill,
+            Side,
+        )
+
+        thin = Side(style="thin", color="808080")
+        made = cls(
+            cell=None,
+            header=None,
+            bold=None,
+            border=Border(left=thin, right=thin, top=thin, bottom=thin),
+            header_fill=PatternFill("solid", start_color="D9E2F3"),
+            area_fill=PatternFill("solid", start_color="F2F2F2"),
+            wrap=Alignment(wrap_text=True, vertical="top"),
+            center=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+            center_top=Alignment(wrap_text=True, vertical="top", horizontal="center"),
+        )
+        made.cell = made.font(size=11)
+        made.header = made.bold = made.font(size=11, bold=True)
+        return made
+
+    def font(self, *, size: int, bold: bool = False, italic: bool = False) -> Any:
+        """The Times New Roman font of this size and weight (one object per look)."""
+        key = (bold, italic, size)
+        found = self.fonts.get(key)
+        if found is None:
+            from openpyxl.styles import Font  # type: ignore[import-untyped, unused-ignore]
+
+            found = self.fonts[key] = Font(name=FONT_NAME, bold=bold, size=size, italic=italic)
+        return found
+
+    def look(self, sheet: "Worksheet", *, bold: bool, alignment: Any, number_format: str) -> Any:
+        """The style of a data cell (a font, an alignment, the border, a number format)."""
+        key = (bold, id(alignment), number_format)
+        found = self.looks.get(key)
+        if found is None:
+            from openpyxl.cell.cell import Cell  # type: ignore[import-untyped, unused-ignore]
+
+            template = Cell(sheet)
+            template.font = self.bold if bold else self.cell
+            template.alignment = alignment
+            template.border = self.border
+            template.number_format = number_format
+            found = self.looks[key] = template._style
+        return found
+
+    def alignment(self, horizontal: str) -> Any:
+        """A plain alignment (the title lines)."""
+        found = self.alignments.get(horizontal)
+        if found is None:
+            from openpyxl.styles import Alignment  # type: ignore[import-untyped, unused-ignore]
+
+            found = self.alignments[horizontal] = Alignment(horizontal=horizontal)
+        return found
 
 
 def export_xlsx(data: ExportData) -> bytes:
@@ -151,18 +233,25 @@ def export_xlsx(data: ExportData) -> bytes:
     Returns:
         The .xlsx file's bytes.
     """
+    from openpyxl import Workbook
+
+    styles = _Styles.make()
     book = Workbook()
-    _summary_sheet(book.active, data)
-    _tasks_sheet(book.create_sheet(SHEET_TASKS), data)
-    _history_sheet(book.create_sheet(SHEET_HISTORY), data)
-    _participation_sheet(book.create_sheet(SHEET_PARTICIPATION), data)
-    _plan_sheet(book.create_sheet(SHEET_PLAN), data)
+    _summary_sheet(book.active, data, styles)
+    _tasks_sheet(book.create_sheet(SHEET_TASKS), data, styles)
+    history = book.create_sheet(SHEET_HISTORY)
+    streamed = _history_sheet(history, data, styles)
+    _participation_sheet(book.create_sheet(SHEET_PARTICIPATION), data, styles)
+    _plan_sheet(book.create_sheet(SHEET_PLAN), data, styles)
     buffer = BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    if streamed is None:
+        return buffer.getvalue()
+    index = book.worksheets.index(history) + 1
+    return _splice(buffer.getvalue(), f"xl/worksheets/sheet{index}.xml", streamed)
 
 
-def _summary_sheet(sheet: Worksheet, data: ExportData) -> None:
+def _summary_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
     sheet.title = SHEET_SUMMARY
     width = len(SUMMARY_HEADERS)
     summary = data.summary
@@ -183,21 +272,21 @@ def _summary_sheet(sheet: Worksheet, data: ExportData) -> None:
     for row, (text, bold, size) in enumerate(title_lines, start=1):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         cell = _put(sheet, row, 1, text)
-        cell.font = Font(name=FONT_NAME, bold=bold, size=size)
-        cell.alignment = Alignment(horizontal="left" if row == 1 else "center")
+        cell.font = styles.font(size=size, bold=bold)
+        cell.alignment = styles.alignment("left" if row == 1 else "center")
     header_row = len(title_lines) + 2
-    _header(sheet, header_row, SUMMARY_HEADERS)
+    _header(sheet, header_row, SUMMARY_HEADERS, styles)
     row = header_row
+    centered = (1, *range(3, width + 1))
     for area in data.areas:
         row += 1
         counts = (area.total, area.done, area.in_progress, area.blocked, area.not_started)
-        _row(sheet, row, (area.number, area.name, *counts, area.not_reported, area.percent))
+        values = (area.number, area.name, *counts, area.not_reported, area.percent)
+        _row(sheet, row, values, styles, centered=centered, align=styles.center)
     row += 1
     totals = [sum(getattr(a, name) for a in data.areas) for name in _COUNT_FIELDS]
-    _row(sheet, row, ("", SUMMARY_TOTAL, *totals, summary.percent), bold=True)
-    for column in (1, *range(3, width + 1)):
-        for r in range(header_row + 1, row + 1):
-            sheet.cell(r, column).alignment = _CENTER
+    values = ("", SUMMARY_TOTAL, *totals, summary.percent)
+    _row(sheet, row, values, styles, bold=True, centered=centered, align=styles.center)
 
     notes = []
     if not data.has_reports:
@@ -213,22 +302,26 @@ def _summary_sheet(sheet: Worksheet, data: ExportData) -> None:
         items = "; ".join(f"{b.task_code} ({b.unit_name}): {b.note}" for b in summary.blocked)
         notes.append(SUMMARY_BLOCKED.format(items=items))
     row += 1
+    total_width = sum(width for _, width in SUMMARY_HEADERS)
     for text in notes:
         row += 1
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         cell = _put(sheet, row, 1, text)
-        cell.font = Font(name=FONT_NAME, size=12, italic=True)
-        cell.alignment = _WRAP
-        total_width = sum(width for _, width in SUMMARY_HEADERS)
+        cell.font = styles.font(size=12, italic=True)
+        cell.alignment = styles.wrap
         sheet.row_dimensions[row].height = (LINE_HEIGHT + 1) * _lines(text, total_width) + 3
     _print_setup(sheet, data, header_row, len(SUMMARY_HEADERS), header_row)
 
 
 _COUNT_FIELDS = ("total", "done", "in_progress", "blocked", "not_started", "not_reported")
+TASK_CENTERED = (1, 7, 10, 11, 13, 14)
+HISTORY_CENTERED = (1, 2, 3, 8, 9, 10, 12, 13)
+PARTICIPATION_CENTERED = (2, 4, 5, 6, 7, 8, 9, 10)
+PLAN_CENTERED = (1, 3, 6)
 
 
-def _tasks_sheet(sheet: Worksheet, data: ExportData) -> None:
-    _header(sheet, 1, TASK_HEADERS)
+def _tasks_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
+    _header(sheet, 1, TASK_HEADERS, styles)
     row = 1
     for item in data.status_rows():
         row += 1
@@ -252,25 +345,40 @@ def _tasks_sheet(sheet: Worksheet, data: ExportData) -> None:
                 report.time.date() if report else None,
                 report.version if report else None,
             ),
+            styles,
+            centered=TASK_CENTERED,
         )
-    _center(sheet, (1, 7, 10, 11, 13, 14), 2, row)
     _print_setup(sheet, data, 1, len(TASK_HEADERS), row)
 
 
-def _history_sheet(sheet: Worksheet, data: ExportData) -> None:
-    _header(sheet, 1, HISTORY_HEADERS)
-    texts = {task.id: task.text for task in data.tasks}
-    row = 1
-    for report in data.history:
-        row += 1
-        _row(
-            sheet,
-            row,
-            (
+def _history_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> "_Rows | None":
+    """The history's header and page setup; its rows, to be streamed into the saved file
+    (None when there are none: the sheet then says so).
+    """
+    _header(sheet, 1, HISTORY_HEADERS, styles)
+    if not data.history:
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+        cell = _put(sheet, 2, 1, HISTORY_EMPTY.format(period=data.period_label))
+        cell.font = styles.font(size=11, italic=True)
+        for column in HISTORY_CENTERED:
+            sheet.cell(2, column).alignment = styles.center_top
+        _print_setup(sheet, data, 1, len(HISTORY_HEADERS), 2)
+        return None
+    last_row = 1 + len(data.history)
+    _print_setup(sheet, data, 1, len(HISTORY_HEADERS), last_row)
+    texts = {task.id: shorten(task.text, 120) for task in data.tasks}
+    quarters: dict[str, str] = {}
+
+    def values() -> Iterator[tuple[Any, ...]]:
+        for report in data.history:
+            quarter = quarters.get(report.quarter)
+            if quarter is None:
+                quarter = quarters[report.quarter] = quarter_label(report.quarter)
+            yield (
                 report.time,
-                quarter_label(report.quarter),
+                quarter,
                 report.task_code,
-                shorten(texts.get(report.task_id, ""), 120),
+                texts.get(report.task_id, ""),
                 report.unit_name,
                 report.member_name,
                 report.entered_by_name or "",
@@ -281,22 +389,17 @@ def _history_sheet(sheet: Worksheet, data: ExportData) -> None:
                 EVIDENCE_LABELS.get(report.evidence_kind or "", ""),
                 REVIEW_LABELS.get(report.review_status or "", ""),
                 report.review_comment or "",
-            ),
-        )
-    if not data.history:
-        row += 1
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        cell = _put(sheet, row, 1, HISTORY_EMPTY.format(period=data.period_label))
-        cell.font = Font(name=FONT_NAME, size=11, italic=True)
-    _center(sheet, (1, 2, 3, 8, 9, 10, 12, 13), 2, row)
-    _print_setup(sheet, data, 1, len(HISTORY_HEADERS), row)
+            )
+
+    count = len(data.history)
+    return _Rows.styled(sheet, styles, HISTORY_HEADERS, HISTORY_CENTERED, 2, count, values())
 
 
-def _participation_sheet(sheet: Worksheet, data: ExportData) -> None:
+def _participation_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
     headers = list(PARTICIPATION_HEADERS)
     label, width = headers[7]
     headers[7] = (f"{label} ({data.period_label})", width)
-    _header(sheet, 1, headers)
+    _header(sheet, 1, headers, styles)
     row = 1
     for item in data.participation:
         row += 1
@@ -316,30 +419,31 @@ def _participation_sheet(sheet: Worksheet, data: ExportData) -> None:
                 round(100 * item.tasks_reported / scope) if scope else None,
                 item.last_report,
             ),
+            styles,
+            centered=PARTICIPATION_CENTERED,
         )
-    _center(sheet, (2, 4, 5, 6, 7, 8, 9, 10), 2, row)
     _print_setup(sheet, data, 1, len(PARTICIPATION_HEADERS), row)
 
 
-def _plan_sheet(sheet: Worksheet, data: ExportData) -> None:
-    _header(sheet, 1, PLAN_HEADERS)
+def _plan_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
+    _header(sheet, 1, PLAN_HEADERS, styles)
     row = 1
     for area in data.areas:
         row += 1
-        _row(sheet, row, (area.number, area.name, "", "", "", ""), bold=True)
+        values = (area.number, area.name, "", "", "", "")
+        _row(sheet, row, values, styles, bold=True, centered=PLAN_CENTERED)
         for column in range(1, len(PLAN_HEADERS) + 1):
-            sheet.cell(row, column).fill = _AREA_FILL
+            sheet.cell(row, column).fill = styles.area_fill
         for task in data.tasks:
             if task.area_number != area.number:
                 continue
             row += 1
             cells = (task.result, task.lead_text, task.coordinating_text, task.timeframe_text)
-            _row(sheet, row, ("", task.text, *cells))
-    _center(sheet, (1, 3, 6), 2, row)
+            _row(sheet, row, ("", task.text, *cells), styles, centered=PLAN_CENTERED)
     _print_setup(sheet, data, 1, len(PLAN_HEADERS), row)
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
+def _put(sheet: "Worksheet", row: int, column: int, value: Any) -> Any:
     cell = sheet.cell(row, column)
     if isinstance(value, datetime):
         # Excel has no time zones: the time is written as the commune reads its clock.
@@ -356,30 +460,49 @@ def _put(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
     return cell
 
 
-def _header(sheet: Worksheet, row: int, headers: Sequence[tuple[str, int]]) -> None:
+def _header(
+    sheet: "Worksheet", row: int, headers: Sequence[tuple[str, int]], styles: _Styles
+) -> None:
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
+
     for column, (title, width) in enumerate(headers, start=1):
         cell = _put(sheet, row, column, title)
-        cell.font = Font(name=FONT_NAME, bold=True, size=11)
-        cell.alignment = _CENTER
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
+        cell.font = styles.header
+        cell.alignment = styles.center
+        cell.fill = styles.header_fill
+        cell.border = styles.border
         sheet.column_dimensions[get_column_letter(column)].width = width
+        styles.widths[column] = width
     _fit_height(sheet, row, [(title, width) for title, width in headers])
 
 
-def _row(sheet: Worksheet, row: int, values: Iterable[Any], *, bold: bool = False) -> None:
+def _row(
+    sheet: "Worksheet",
+    row: int,
+    values: Iterable[Any],
+    styles: _Styles,
+    *,
+    bold: bool = False,
+    centered: Sequence[int] = (),
+    align: Any = None,
+) -> None:
+    """One data row: Times New Roman 11 in thin borders, wrapped at the top, or centred
+    (``align``, by default at the top) in the ``centered`` columns.
+    """
+    middle = align or styles.center_top
     texts = []
     for column, value in enumerate(values, start=1):
         cell = _put(sheet, row, column, value)
-        cell.font = Font(name=FONT_NAME, bold=bold, size=11)
-        cell.alignment = _WRAP
-        cell.border = _BORDER
-        width = sheet.column_dimensions[get_column_letter(column)].width
-        texts.append((value if isinstance(value, str) else "", width))
+        look = styles.look(
+            sheet, bold=bold, alignment=middle if column in centered else styles.wrap,
+            number_format=cell.number_format,
+        )  # fmt: skip
+        cell._style = copy(look)
+        texts.append((value if isinstance(value, str) else "", styles.widths[column]))
     _fit_height(sheet, row, texts)
 
 
-def _fit_height(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]]) -> None:
+def _fit_height(sheet: "Worksheet", row: int, cells: Sequence[tuple[str, float]]) -> None:
     """Make a row tall enough for its wrapped text. Excel and LibreOffice do not measure
     rows of a file they open, so a row left at its default height shows one line only.
     """
@@ -392,15 +515,11 @@ def _lines(text: str, width: float) -> int:
     return sum(max(-(-len(part) // per_line), 1) for part in text.split("\n"))
 
 
-def _center(sheet: Worksheet, columns: Iterable[int], first: int, last: int) -> None:
-    for column in columns:
-        for row in range(first, last + 1):
-            sheet.cell(row, column).alignment = _CENTER_TOP
-
-
 def _print_setup(
-    sheet: Worksheet, data: ExportData, header_row: int, columns: int, last_row: int
+    sheet: "Worksheet", data: ExportData, header_row: int, columns: int, last_row: int
 ) -> None:
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
+
     sheet.freeze_panes = sheet.cell(header_row + 1, 1)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
@@ -419,3 +538,216 @@ def _print_setup(
     if last_row > header_row:
         last = get_column_letter(columns)
         sheet.auto_filter.ref = f"A{header_row}:{last}{last_row}"
+
+
+# --- The streamed rows ----------------------------------------------------------------------
+
+
+@dataclass
+class _Rows:
+    """Data rows to write into a saved sheet as XML: the look :func:`_row` gives, each
+    style registered with the workbook (so openpyxl writes it into styles.xml).
+    """
+
+    first_row: int
+    count: int
+    columns: int
+    widths: list[float]
+    # Per column: the style id of a plain value, a date, a date and time.
+    plain: list[int]
+    dated: list[int]
+    timed: list[int]
+    values: Iterator[tuple[Any, ...]]
+
+    @classmethod
+    def styled(
+        cls,
+        sheet: "Worksheet",
+        styles: _Styles,
+        headers: Sequence[tuple[str, int]],
+        centered: Sequence[int],
+        first_row: int,
+        count: int,
+        values: Iterator[tuple[Any, ...]],
+    ) -> "_Rows":
+        from openpyxl.cell.cell import Cell  # type: ignore[import-untyped, unused-ignore]
+
+        book = sheet.parent
+        ids: dict[tuple[int, str | None], int] = {}
+
+        def style_id(column: int, number_format: str | None) -> int:
+            centre = column in centered
+            key = (centre, number_format)
+            if key not in ids:
+                template = Cell(sheet)
+                template.font = styles.cell
+                template.alignment = styles.center_top if centre else styles.wrap
+                template.border = styles.border
+                if number_format is not None:
+                    template.number_format = number_format
+                ids[key] = book._cell_styles.add(template._style)
+            return ids[key]
+
+        columns = len(headers)
+        return cls(
+            first_row=first_row,
+            count=count,
+            columns=columns,
+            widths=[float(width) for _, width in headers],
+            plain=[style_id(c, None) for c in range(1, columns + 1)],
+            dated=[style_id(c, DATE_FORMAT) for c in range(1, columns + 1)],
+            timed=[style_id(c, DATETIME_FORMAT) for c in range(1, columns + 1)],
+            values=values,
+        )
+
+
+@dataclass
+class _Strings:
+    """The workbook's shared strings: each text once, cells refer to it by number."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    uses: int = 0
+
+    def xml(self) -> Iterator[bytes]:
+        yield (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="{_MAIN_NS}" count="{self.uses}" uniqueCount="{len(self.index)}">'
+        ).encode()
+        batch = []
+        for text in self.index:
+            clean = _xml_text(text)
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            batch.append(f"<si><t{space}>{clean}</t></si>")
+            if len(batch) >= _ROWS_PER_WRITE:
+                yield "".join(batch).encode()
+                batch = []
+        batch.append("</sst>")
+        yield "".join(batch).encode()
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRINGS_PART = "xl/sharedStrings.xml"
+_STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_STRINGS_REL = (
+    '<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml" Id="rIdSharedStrings"/>'
+)
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def _xml_text(text: str) -> str:
+    # Control characters cannot be in an XML file at all (openpyxl refuses them too).
+    text = _ILLEGAL.sub("", text)
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _splice(saved: bytes, sheet_path: str, rows: _Rows) -> bytes:
+    """``saved`` with ``rows`` written into the sheet at ``sheet_path`` after its header,
+    and the shared strings they use.
+    """
+    strings = _Strings()
+    out = BytesIO()
+    with (
+        zipfile.ZipFile(BytesIO(saved)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == sheet_path:
+                with target.open(_fresh(info), "w") as stream:
+                    _write_sheet(stream, content.decode("utf-8"), rows, strings)
+            elif info.filename == "[Content_Types].xml":
+                text = content.decode("utf-8").replace("</Types>", _STRINGS_TYPE + "</Types>")
+                target.writestr(_fresh(info), text)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                text = content.decode("utf-8")
+                text = text.replace("</Relationships>", _STRINGS_REL + "</Relationships>")
+                target.writestr(_fresh(info), text)
+            else:
+                target.writestr(info, content)
+        with target.open(_fresh(zipfile.ZipInfo(_STRINGS_PART)), "w") as stream:
+            for chunk in strings.xml():
+                stream.write(chunk)
+    return out.getvalue()
+
+
+def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """An entry named like ``info``, compressed, its sizes still to be found."""
+    made = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    made.compress_type = zipfile.ZIP_DEFLATED
+    return made
+
+
+def _write_sheet(stream: Any, saved: str, rows: _Rows, strings: _Strings) -> None:
+    """The saved sheet (its header row only) with ``rows`` after the header."""
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.utils.datetime import to_excel  # type: ignore[import-untyped, unused-ignore]
+
+    head, tail = saved.split("</sheetData>", 1)
+    letters = [get_column_letter(c) for c in range(1, rows.columns + 1)]
+    last = f"{letters[-1]}{rows.first_row + rows.count - 1}"
+    stream.write(_DIMENSION.sub(f'<dimension ref="A1:{last}"/>', head, count=1).encode())
+    # Per column: the start of its cells' tags and their style attributes.
+    starts = [f'<c r="{letter}' for letter in letters]
+    plain = [f'" s="{style}"' for style in rows.plain]
+    dated = [f'" s="{style}" t="n"><v>' for style in rows.dated]
+    timed = [f'" s="{style}" t="n"><v>' for style in rows.timed]
+    per_line = [max(int(width * CHARS_PER_WIDTH), 1) for width in rows.widths]
+    # Per column: each text's number in the shared table and the lines it wraps to there.
+    known: list[dict[str, tuple[int, int]]] = [{} for _ in letters]
+    index = strings.index
+    uses = 0
+    batch: list[str] = []
+    for row_number, values in enumerate(rows.values, start=rows.first_row):
+        cells: list[str] = []
+        add = cells.append
+        lines = 1
+        for column, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                found = known[column].get(value)
+                if found is None:
+                    if not value:
+                        # As openpyxl writes an empty text.
+                        add(f'{starts[column]}{row_number}{plain[column]} t="inlineStr"/>')
+                        continue
+                    number = index.get(value)
+                    if number is None:
+                        number = index[value] = len(index)
+                    width = per_line[column]
+                    wrapped = sum(max(-(-len(part) // width), 1) for part in value.split("\n"))
+                    found = (number, wrapped)
+                    if len(known[column]) < _KNOWN_PER_COLUMN:
+                        known[column][value] = found
+                uses += 1
+                add(f'{starts[column]}{row_number}{plain[column]} t="s"><v>{found[0]}</v></c>')
+                if found[1] > lines:
+                    lines = found[1]
+            elif value is None:
+                add(f"{starts[column]}{row_number}{plain[column]}/>")
+            elif kind is int or kind is float:
+                add(f'{starts[column]}{row_number}{plain[column]} t="n"><v>{value:.16g}</v></c>')
+            elif isinstance(value, datetime):
+                # Excel has no time zones: the time as the commune reads its clock.
+                serial = to_excel(value.replace(tzinfo=None))
+                add(f"{starts[column]}{row_number}{timed[column]}{serial:.16g}</v></c>")
+            elif isinstance(value, date):
+                serial = to_excel(value)
+                add(f"{starts[column]}{row_number}{dated[column]}{serial:.16g}</v></c>")
+            else:
+                raise TypeError(f"cannot write {value!r} in a cell")
+        batch.append(f'<row r="{row_number}" ht="{LINE_HEIGHT * lines + 3}" customHeight="1">')
+        batch.append("".join(cells))
+        batch.append("</row>")
+        if len(batch) >= 3 * _ROWS_PER_WRITE:
+            stream.write("".join(batch).encode())
+            batch = []
+    stream.write("".join(batch).encode())
+    stream.write(("</sheetData>" + tail).encode())
+    strings.uses += uses

@@ -1,17 +1,35 @@
-"""Making an export file by name: the one entry the chat and the command line share."""
+"""Making an export file by name: the one entry the chat and the command line share.
+
+An export is made in three steps: :func:`plan_export` checks what is asked (in the
+update's transaction, so a wrong quarter is answered at once); the rows are read, in the
+caller's session (:func:`make_export`) or in short transactions of their own
+(:func:`make_export_briefly`, for background work); the file is built in a worker thread,
+off the event loop. The writers, and openpyxl and python-docx with them, are imported on
+first use: a bot that never exports never loads them.
+"""
 
 import asyncio
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import quarter_of
+from models.db import SessionFactory
 from models.errors import DomainError
-from models.export_csv import export_csv
-from models.export_data import check_period, gather_export
-from models.export_docx import export_anticorruption_report, export_year_report
-from models.export_xlsx import export_xlsx
+from models.export_data import (
+    ExportData,
+    ExportSource,
+    build_export,
+    check_period,
+    read_export,
+    read_export_briefly,
+)
 from models.tables import Commune, Plan
 from models.textfold import fold
 
@@ -39,6 +57,17 @@ class ExportFile:
     kind: str
 
 
+@dataclass(frozen=True)
+class ExportRequest:
+    """One export asked for, checked: its kind, the period its data covers (for ``pctn``,
+    its quarter) and the name of the file.
+    """
+
+    kind: str
+    name: str
+    period: str | None
+
+
 def parse_format(text: str) -> str:
     """``"excel"``, ``"Word"``, ``"tham nhũng"``… → one of :data:`FORMATS`.
 
@@ -51,6 +80,29 @@ def parse_format(text: str) -> str:
     return kind
 
 
+def plan_export(
+    commune: Commune, plan: Plan, *, kind: str, now: datetime, period: str | None = None
+) -> ExportRequest:
+    """Check an export of ``plan`` (see :func:`make_export` for the arguments).
+
+    Raises:
+        DomainError: ``bad_format`` or ``bad_period``.
+    """
+    period = check_period(period)
+    if period is not None and not period.startswith(str(plan.year)):
+        raise DomainError("bad_period", period)  # a quarter of another year's plan
+    number = plan.number.split("/")[0]
+    suffix = f"-{period}" if period else ""
+    if kind == "pctn":
+        quarter = period or quarter_of(now, commune.timezone)
+        return ExportRequest(kind, f"bao-cao-pctn-{quarter}.docx", quarter)
+    if kind in ("xlsx", "csv"):
+        return ExportRequest(kind, f"ke-hoach-{number}-{plan.year}{suffix}.{kind}", period)
+    if kind == "docx":
+        return ExportRequest(kind, f"bao-cao-ket-qua-{number}-{plan.year}.docx", period)
+    raise DomainError("bad_format", kind)
+
+
 async def make_export(
     session: AsyncSession,
     commune: Commune,
@@ -60,7 +112,7 @@ async def make_export(
     now: datetime,
     period: str | None = None,
 ) -> ExportFile:
-    """Build one export of ``plan``.
+    """Build one export of ``plan``, reading in ``session``.
 
     Args:
         session: the open session.
@@ -74,25 +126,97 @@ async def make_export(
     Raises:
         DomainError: ``bad_format`` or ``bad_period``.
     """
-    period = check_period(period)
-    if period is not None and not period.startswith(str(plan.year)):
-        raise DomainError("bad_period", period)  # a quarter of another year's plan
-    number = plan.number.split("/")[0]
-    if kind == "pctn":
-        quarter = period or quarter_of(now, commune.timezone)
-        data = await gather_export(session, commune, plan, now, quarter)
-        # Writing a file takes long on a big plan: off the event loop, so no one waits on it.
-        content = await asyncio.to_thread(export_anticorruption_report, data, quarter)
-        return ExportFile(f"bao-cao-pctn-{quarter}.docx", content, kind)
-    data = await gather_export(session, commune, plan, now, period)
-    suffix = f"-{period}" if period else ""
-    if kind == "xlsx":
-        content = await asyncio.to_thread(export_xlsx, data)
-        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.xlsx", content, kind)
-    if kind == "csv":
-        content = await asyncio.to_thread(export_csv, data)
-        return ExportFile(f"ke-hoach-{number}-{plan.year}{suffix}.csv", content, kind)
-    if kind == "docx":
-        content = await asyncio.to_thread(export_year_report, data)
-        return ExportFile(f"bao-cao-ket-qua-{number}-{plan.year}.docx", content, kind)
-    raise DomainError("bad_format", kind)
+    request = plan_export(commune, plan, kind=kind, now=now, period=period)
+    with collector_paused():
+        source = await read_export(session, commune, plan, now, request.period)
+        return await asyncio.to_thread(build_file, source, request)
+
+
+async def make_export_briefly(
+    sessions: SessionFactory, commune_id: int, plan_id: int, request: ExportRequest, now: datetime
+) -> ExportFile:
+    """Build the export ``request`` asks for, reading in short transactions of its own
+    (:func:`models.export_data.read_export_briefly`): for work started after an update
+    has committed, so that no transaction stays open while a big plan is read and written.
+
+    Raises:
+        DomainError: ``no_plan`` when the plan is gone.
+    """
+    with collector_paused():
+        source = await read_export_briefly(sessions, commune_id, plan_id, now, request.period)
+        return await asyncio.to_thread(build_file, source, request)
+
+
+def build_file(source: ExportSource, request: ExportRequest) -> ExportFile:
+    """Shape ``source`` and write the file (slow on a big plan: call it in a thread). The
+    source's report rows are let go once shaped, before the file is written.
+    """
+    data = build_export(source)
+    let_go(source.reports)
+    content = write_export(data, request)
+    let_go(data.history)
+    return ExportFile(request.name, content, request.kind)
+
+
+# Rows freed at a time: freeing a big plan's rows in one go holds the interpreter, so the
+# event loop, for a tenth of a second; a slice at a time lets it run in between.
+_FREED_AT_A_TIME = 5_000
+
+
+def let_go(rows: list[Any]) -> None:
+    """Empty ``rows`` a slice at a time (its items are freed if nothing else holds them)."""
+    while rows:
+        del rows[-_FREED_AT_A_TIME:]
+
+
+def write_export(data: ExportData, request: ExportRequest) -> bytes:
+    """The file's bytes; the writer is imported here, on first use."""
+    if request.kind == "xlsx":
+        from models.export_xlsx import export_xlsx
+
+        return export_xlsx(data)
+    if request.kind == "csv":
+        from models.export_csv import export_csv
+
+        return export_csv(data)
+    if request.kind == "docx":
+        from models.export_docx import export_year_report
+
+        return export_year_report(data)
+    if request.kind == "pctn":
+        from models.export_docx import export_anticorruption_report
+
+        assert request.period is not None
+        return export_anticorruption_report(data, request.period)
+    raise DomainError("bad_format", request.kind)
+
+
+_pauses = 0
+_pauses_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while an export runs.
+
+    A big plan's export makes a million objects that live until the file is written; each
+    full collection then walks them all, holding the interpreter for a tenth of a second
+    or more, and the event loop (every other member's reply) waits that long. The rows are
+    not cyclic: they are freed as usual when let go. The collector runs again once the
+    last export running is done.
+    """
+    global _pauses
+    with _pauses_lock:
+        # Switched off by someone else (and not by an export running): left as it is.
+        ours = _pauses > 0 or gc.isenabled()
+        if ours:
+            _pauses += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if ours:
+            with _pauses_lock:
+                _pauses -= 1
+                if _pauses == 0:
+                    gc.enable()
