@@ -17,7 +17,7 @@ from models.clock import quarter_label, quarter_of
 from models.errors import DomainError
 from models.members import find_unit
 from models.plans import current_plan, plan_for_year
-from models.reports import latest_reports, member_unit, tasks_in_scope
+from models.reports import latest_of_unit, member_unit, tasks_in_scope
 from models.summary import summarise
 from models.tables import Plan, Role, Unit
 from models.textfold import fold
@@ -40,11 +40,8 @@ async def show_tasks(turn: Turn, visit: Visit) -> None:
         leader = visit.member.role in LEADERS
         await turn.say(texts.NO_TASKS_LEADER if leader else texts.NO_TASKS)
         return
-    latest = {
-        task_id: report
-        for (task_id, unit_id), report in (await latest_reports(visit.session, plan)).items()
-        if unit_id == unit.id
-    }
+    # Only this unit's rows: its latest report on each of its tasks.
+    latest = await latest_of_unit(visit.session, plan, unit.id or 0, [t.id or 0 for t in tasks])
     lines = [texts.TASKS_HEADER.format(unit=esc(unit.name), count=len(tasks))]
     lines += task_lines(tasks, latest)
     lines += ["", texts.TASKS_LEGEND]

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import local, quarter_of
 from models.plans import lead_units, plan_tasks
-from models.reports import latest_reports, owes_report, reported_in, tasks_in_scope
+from models.reports import latest_of_unit, owes_report, reported_in, tasks_in_scope
 from models.summary import Participation, TaskLine, summarise
 from models.tables import Commune, Member, Plan, Report, Status, Task, Timeframe, Unit
 
@@ -55,7 +55,8 @@ async def overdue(
     ]  # fmt: skip
     late_ongoing = []
     if previous.startswith(str(plan.year)):
-        reported = await reported_in(session, plan, previous)
+        mine = None if unit is None else [unit.id or 0]  # a unit's view: its rows only
+        reported = await reported_in(session, plan, previous, unit_ids=mine)
         leads = await lead_units(session, plan)
         for line in view.tasks:
             task_id, kind = timeframe[line.code]
@@ -72,16 +73,9 @@ async def open_tasks_of(
     """The tasks ``member``'s unit still owes a report on this ``quarter`` (reading only
     that unit's latest reports), and those latest reports by task.
     """
-    latest = {
-        task_id: report
-        for (task_id, unit_id), report in (await latest_reports(session, plan)).items()
-        if unit_id == unit.id
-    }
-    owed = [
-        task
-        for task in await tasks_in_scope(session, member, plan)
-        if owes_report(task, latest.get(task.id or 0), quarter)
-    ]
+    tasks = await tasks_in_scope(session, member, plan)
+    latest = await latest_of_unit(session, plan, unit.id or 0, [task.id or 0 for task in tasks])
+    owed = [task for task in tasks if owes_report(task, latest.get(task.id or 0), quarter)]
     return owed, latest
 
 

@@ -1,10 +1,16 @@
 """Progress reports: who may report on what, recording a report, the latest state."""
 
+import functools
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Integer, bindparam, literal_column, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -225,24 +231,190 @@ async def _next_version(session: AsyncSession, task_id: int, unit_id: int) -> in
     return (latest or 0) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class ReportState:
+    """What a summary or a reminder reads of a latest report (no evidence, no review
+    details, no times).
+    """
+
+    task_id: int
+    unit_id: int
+    version: int
+    status: str
+    percent: int
+    note: str
+    quarter: str
+    review_status: str | None
+
+
+# A latest report as the rules read it: the whole row, or its state only.
+LatestReport = Report | ReportState
+
+
 async def latest_reports(
-    session: AsyncSession, plan: Plan, until: datetime | None = None
+    session: AsyncSession,
+    plan: Plan,
+    until: datetime | None = None,
+    *,
+    unit_ids: Collection[int] | None = None,
+    task_ids: Collection[int] | None = None,
 ) -> dict[tuple[int, int], Report]:
-    """The latest version of every (task, unit) report in ``plan`` (made before ``until``)."""
-    newest = (
-        select(Report.task_id, Report.unit_id, func.max(Report.version).label("version"))
-        .where(Report.plan_id == plan.id)
-        .where(col(Report.created_at) < until if until is not None else True)
-        .group_by(col(Report.task_id), col(Report.unit_id))
-        .subquery()
-    )
-    statement = select(Report).join(
-        newest,
-        (col(Report.task_id) == newest.c.task_id)
-        & (col(Report.unit_id) == newest.c.unit_id)
-        & (col(Report.version) == newest.c.version),
-    )
-    return {(r.task_id, r.unit_id): r for r in await session.exec(statement)}
+    """The latest version of every (task, unit) report in ``plan`` (made before ``until``).
+
+    Args:
+        session: the open session.
+        plan: the plan.
+        until: ignore reports made at or after this moment (a past quarter's view).
+        unit_ids: only these units' and hamlets' reports (one unit's views read only its
+            own rows); None: every unit of the plan's commune.
+        task_ids: only reports on these tasks; None: every task of the plan.
+
+    The cost does not grow with the reports stored: each (task, unit) pair asked for is
+    one probe of the index ``ix_report_latest`` (plan, task, unit, version) from its high
+    end, however many versions lie below. With ``until``, the probe steps down past the
+    versions made after it.
+    """
+    if _nothing_asked(unit_ids, task_ids):
+        return {}
+    statement = _latest_statement(_shape(session, True, until, unit_ids, task_ids))
+    rows = await session.exec(statement, params=_params(plan, until, unit_ids, task_ids))
+    return {(r.task_id, r.unit_id): r for r in rows}
+
+
+async def latest_of_unit(
+    session: AsyncSession, plan: Plan, unit_id: int, task_ids: Collection[int] | None = None
+) -> dict[int, Report]:
+    """One unit's latest report on each task of ``plan`` (or of ``task_ids``), by task;
+    only that unit's rows are read.
+    """
+    found = await latest_reports(session, plan, unit_ids=[unit_id], task_ids=task_ids)
+    return {task_id: report for (task_id, _unit), report in found.items()}
+
+
+async def latest_states(
+    session: AsyncSession,
+    plan: Plan,
+    until: datetime | None = None,
+    *,
+    unit_ids: Collection[int] | None = None,
+    task_ids: Collection[int] | None = None,
+) -> dict[tuple[int, int], ReportState]:
+    """:func:`latest_reports`, reading only the columns summaries and reminders need (no
+    whole rows: many hundreds of them cost more to build than to find).
+    """
+    if _nothing_asked(unit_ids, task_ids):
+        return {}
+    statement = _latest_statement(_shape(session, False, until, unit_ids, task_ids))
+    await session.flush()  # what the session holds unsaved counts, as with session.exec
+    connection = await session.connection()
+    rows = await connection.execute(statement, _params(plan, until, unit_ids, task_ids))
+    return {(row[0], row[1]): ReportState(*row) for row in rows}
+
+
+def _nothing_asked(unit_ids: Collection[int] | None, task_ids: Collection[int] | None) -> bool:
+    return (unit_ids is not None and not unit_ids) or (task_ids is not None and not task_ids)
+
+
+def _shape(
+    session: AsyncSession,
+    rows: bool,
+    until: datetime | None,
+    unit_ids: Collection[int] | None,
+    task_ids: Collection[int] | None,
+) -> "_Shape":
+    dialect = session.get_bind().dialect.name
+    return _Shape(dialect, rows, until is not None, unit_ids is not None, task_ids is not None)
+
+
+def _params(
+    plan: Plan,
+    until: datetime | None,
+    unit_ids: Collection[int] | None,
+    task_ids: Collection[int] | None,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"plan_id": plan.id}
+    if until is not None:
+        params["until"] = until
+    if unit_ids is not None:
+        params["unit_ids"] = sorted(unit_ids)
+    if task_ids is not None:
+        params["task_ids"] = sorted(task_ids)
+    return params
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which latest-report statement: for which database, whole rows or states, and
+    which filters it takes.
+    """
+
+    dialect: str
+    rows: bool
+    until: bool
+    units: bool
+    tasks: bool
+
+
+_STATE_FIELDS = (
+    "task_id", "unit_id", "version", "status", "percent", "note", "quarter", "review_status",
+)  # fmt: skip
+
+
+@functools.cache
+def _latest_statement(shape: _Shape) -> Any:
+    """The latest-report statement of a shape, built once (its values are parameters).
+
+    The (task, unit) pairs are the plan's tasks times its commune's units (or those asked
+    for); for each, the newest version is one backward probe of ``ix_report_latest``:
+    - PostgreSQL: a LATERAL subquery (ORDER BY version DESC LIMIT 1) per pair;
+    - SQLite (which has no LATERAL): the report whose id is that probe's answer, a
+      correlated scalar subquery per pair, then a rowid lookup.
+    A pair without a report yields no row.
+    """
+    probe = aliased(Report, name="probe")
+    pair = [
+        col(probe.plan_id) == bindparam("plan_id"),
+        col(probe.task_id) == col(Task.id),
+        col(probe.unit_id) == col(Unit.id),
+    ]
+    if shape.until:
+        pair.append(col(probe.created_at) < bindparam("until"))
+    newest_first = col(probe.version).desc()
+    statement: Any
+    if shape.dialect == "postgresql":
+        wanted = [probe] if shape.rows else [getattr(probe, name) for name in _STATE_FIELDS]
+        found = (sa_select(*wanted).where(*pair).order_by(newest_first).limit(_ONE)).lateral(
+            "newest"
+        )
+        if shape.rows:
+            statement = select(aliased(Report, found))
+        else:
+            statement = sa_select(*(found.c[name] for name in _STATE_FIELDS))
+        statement = statement.select_from(Task).join(Unit, _SAME_COMMUNE).join(found, true())
+    else:
+        newest_id = (
+            select(probe.id).where(*pair).order_by(newest_first).limit(_ONE)
+        ).scalar_subquery()
+        if shape.rows:
+            statement = select(Report)
+        else:
+            statement = sa_select(*(getattr(Report, name) for name in _STATE_FIELDS))
+        statement = (
+            statement.select_from(Task)
+            .join(Unit, _SAME_COMMUNE)
+            .join(Report, col(Report.id) == newest_id)
+        )
+    statement = statement.where(col(Task.plan_id) == bindparam("plan_id"))
+    if shape.units:
+        statement = statement.where(col(Unit.id).in_(bindparam("unit_ids", expanding=True)))
+    if shape.tasks:
+        statement = statement.where(col(Task.id).in_(bindparam("task_ids", expanding=True)))
+    return statement
+
+
+_SAME_COMMUNE = col(Unit.commune_id) == col(Task.commune_id)
+# LIMIT 1 written out, not a parameter: the planner knows it looks for one row.
+_ONE = literal_column("1", Integer)
 
 
 async def report_history(session: AsyncSession, task: Task, unit_id: int) -> list[Report]:
@@ -255,18 +427,24 @@ async def report_history(session: AsyncSession, task: Task, unit_id: int) -> lis
     return list(await session.exec(statement))
 
 
-async def reported_in(session: AsyncSession, plan: Plan, quarter: str) -> set[tuple[int, int]]:
-    """The (task, unit) pairs with any report in ``quarter`` (any version)."""
+async def reported_in(
+    session: AsyncSession, plan: Plan, quarter: str, *, unit_ids: Collection[int] | None = None
+) -> set[tuple[int, int]]:
+    """The (task, unit) pairs with any report in ``quarter`` (any version), of every unit
+    or of ``unit_ids`` only.
+    """
     statement = select(Report.task_id, Report.unit_id).where(
         Report.plan_id == plan.id, Report.quarter == quarter
     )
+    if unit_ids is not None:
+        statement = statement.where(col(Report.unit_id).in_(sorted(unit_ids)))
     return {(task_id, unit_id) for task_id, unit_id in await session.exec(statement)}
 
 
 RETURNED = "returned"
 
 
-def owes_report(task: Task, latest: Report | None, quarter: str) -> bool:
+def owes_report(task: Task, latest: LatestReport | None, quarter: str) -> bool:
     """Whether a unit still owes a report on ``task`` for ``quarter``.
 
     It does not when its latest report is from that quarter, or when the task is a year

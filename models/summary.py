@@ -13,22 +13,21 @@ A summary can be narrowed to one unit or hamlet (then each task's state is that 
 latest report), to one area, and to a past quarter (reports after it are ignored).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import local, quarter_end_utc, quarter_of
 from models.plans import plan_areas, plan_tasks
-from models.reports import latest_reports, owes_report
+from models.reports import LatestReport, latest_states, owes_report
 from models.scope import TaskScope
 from models.tables import (
     Area,
     Commune,
     Plan,
-    Report,
     Status,
     Task,
     TaskRole,
@@ -114,7 +113,7 @@ class TaskState:
     percent: float
 
 
-def task_state(lead_unit_ids: Sequence[int], latest: dict[int, Report]) -> TaskState:
+def task_state(lead_unit_ids: Sequence[int], latest: Mapping[int, LatestReport]) -> TaskState:
     """The state of one task from its units' latest reports (keyed by unit id)."""
     if not latest:
         return TaskState(None, 0.0)
@@ -151,7 +150,7 @@ def compute_summary(
     tasks: Sequence[Task],
     links: Sequence[TaskUnit],
     units: Sequence[Unit],
-    latest: dict[tuple[int, int], Report],
+    latest: Mapping[tuple[int, int], LatestReport],
     quarter: str,
     as_of: datetime,
     unit: Unit | None = None,
@@ -176,8 +175,8 @@ def compute_summary(
         scope.setdefault(link.unit_id, []).append(link.task_id)
         if link.role == TaskRole.LEAD:
             leads.setdefault(link.task_id, []).append(link.unit_id)
-    by_task: dict[int, dict[int, Report]] = {}
-    for (task_id, unit_id), report in latest.items():
+    by_task: dict[int, dict[int, LatestReport]] = {}
+    for (task_id, unit_id), report in sorted(latest.items(), key=lambda item: item[0]):
         if unit is None or unit_id == unit.id:
             by_task.setdefault(task_id, {})[unit_id] = report
     area_rows = {a.id: AreaSummary(a.number, a.name) for a in areas}
@@ -255,6 +254,17 @@ def compute_summary(
     )
 
 
+async def plan_links(session: AsyncSession, plan: Plan) -> list[TaskUnit]:
+    """The task-unit links of the plan's tasks (not of the commune's other plans)."""
+    statement = (
+        select(TaskUnit)
+        .join(Task, col(Task.id) == col(TaskUnit.task_id))
+        .where(Task.plan_id == plan.id)
+        .order_by(col(TaskUnit.id))
+    )
+    return list(await session.exec(statement))
+
+
 async def summarise(
     session: AsyncSession,
     commune: Commune,
@@ -280,9 +290,7 @@ async def summarise(
     quarter = quarter or current
     until = quarter_end_utc(quarter, commune.timezone) if quarter < current else None
     tasks = await plan_tasks(session, plan)
-    links = list(await session.exec(select(TaskUnit).where(TaskUnit.commune_id == commune.id)))
-    task_ids = {task.id for task in tasks}
-    links = [link for link in links if link.task_id in task_ids]
+    links = await plan_links(session, plan)
     units = list(await session.exec(select(Unit).where(Unit.commune_id == commune.id)))
     areas = await plan_areas(session, plan)
     if unit is not None:
@@ -297,7 +305,11 @@ async def summarise(
         tasks=tasks,
         links=links,
         units=units,
-        latest=await latest_reports(session, plan, until=until),
+        # Each (task, unit)'s latest report is one index probe: the cost stays flat as
+        # reports pile up. Narrowed to a unit, only that unit's rows are read.
+        latest=await latest_states(
+            session, plan, until, unit_ids=None if unit is None else [unit.id or 0]
+        ),
         quarter=quarter,
         as_of=local(until or now, commune.timezone),
         unit=unit,

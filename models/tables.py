@@ -7,7 +7,7 @@ returns naive datetimes).
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -197,11 +197,19 @@ class Invite(SQLModel, table=True):
 class Report(SQLModel, table=True):
     """One statement of progress. Append-only: a correction is a new version."""
 
-    __table_args__ = (UniqueConstraint("task_id", "unit_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id", "version"),
+        # The latest version of each task x unit of a plan is one probe of this index
+        # (models.reports.latest_reports), however many versions pile up. It serves the
+        # lookups by plan too: plan_id has no index of its own, which PostgreSQL could
+        # take for the probe when its statistics do not know a new plan yet (then reading
+        # the whole plan for every task x unit).
+        Index("ix_report_latest", "plan_id", "task_id", "unit_id", "version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
     task_id: int = Field(foreign_key="task.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     member_id: int = Field(foreign_key="member.id")

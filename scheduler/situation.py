@@ -9,9 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.accounts import accounts_of, best_account
 from models.clock import as_utc, quarter_of
 from models.plans import plan_tasks
-from models.reports import latest_reports, owes_report
+from models.reports import latest_states, owes_report
 from models.scope import TaskScope
-from models.tables import Commune, Member, Plan, Role, TaskUnit, Unit, UnitKind
+from models.summary import plan_links
+from models.tables import Commune, Member, Plan, Role, Unit, UnitKind
 from scheduler.rules import LateUnit, Recipient, Situation, TaskRef
 
 
@@ -20,7 +21,7 @@ async def read_situation(
 ) -> Situation:
     """Linked members with their open tasks, and the units late for the year-end report."""
     tasks = await plan_tasks(session, plan)
-    links = list(await session.exec(select(TaskUnit).where(TaskUnit.commune_id == commune.id)))
+    links = await plan_links(session, plan)
     units = {
         u.id: u for u in await session.exec(select(Unit).where(Unit.commune_id == commune.id))
     }
@@ -30,12 +31,22 @@ async def read_situation(
         )
     )
     scope = TaskScope.of(tasks, links)
+    accounts = await accounts_of(session, [m.id for m in members if m.id is not None])
     refs = {t.id: TaskRef(t.id, t.code, t.text) for t in tasks if t.id is not None}
 
     quarter = quarter_of(now, commune.timezone)
     deadline_quarter = f"{plan.report_deadline.year}Q{(plan.report_deadline.month - 1) // 3 + 1}"
-    latest = await latest_reports(session, plan)
     by_id = {t.id: t for t in tasks}
+    # Each unit's task list reads that unit's own latest rows, one index probe per task and
+    # unit, and only for the units a list is made for: the tick stays flat as reports pile up.
+    listed = {
+        member.unit_id
+        for member in members
+        if member.unit_id and member.role in _REPORTING and accounts.get(member.id or 0)
+    } | {
+        unit_id for unit_id, unit in units.items() if unit_id and scope.owes_year_end_report(unit)
+    }
+    latest = await latest_states(session, plan, unit_ids=listed)
 
     def open_tasks(unit: Unit | None, period: str) -> tuple[TaskRef, ...]:
         """The unit's tasks it still owes a report on for ``period`` (models.reports)."""
@@ -48,14 +59,13 @@ async def read_situation(
             if owes_report(by_id[t], latest.get((t, unit.id or 0)), period)
         )
 
-    accounts = await accounts_of(session, [m.id for m in members if m.id is not None])
     recipients = []
     for member in members:
         linked = accounts.get(member.id or 0, [])
         if not linked:
             continue
         unit = units.get(member.unit_id) if member.unit_id else None
-        reports_on_tasks = member.role in (Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE)
+        reports_on_tasks = member.role in _REPORTING
         recipients.append(
             Recipient(
                 member_id=member.id or 0,
@@ -77,9 +87,7 @@ async def read_situation(
     late = []
     for unit in sorted(units.values(), key=lambda u: (u.kind != UnitKind.UNIT, u.position)):
         # Late for the year-end report: units that lead a task, and hamlets that take part.
-        expected = bool(scope.leads(unit)) or (
-            unit.kind == UnitKind.HAMLET and bool(scope.hamlet_tasks)
-        )
+        expected = scope.owes_year_end_report(unit)
         missing = open_tasks(unit, deadline_quarter) if expected else ()
         if missing:
             codes = tuple(task.code for task in missing)
@@ -92,6 +100,9 @@ async def read_situation(
         recipients=tuple(recipients),
         late_units=tuple(late),
     )
+
+
+_REPORTING = (Role.OFFICER, Role.HAMLET_HEAD, Role.OFFICE)
 
 
 def _order(refs: dict[int, TaskRef]) -> Callable[[int], tuple[int, ...]]:
