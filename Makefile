@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint typecheck check init clean
+.PHONY: run test fuzz bench lint typecheck check init clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 # The property-based fuzz of tests/test_fuzz.py with 10,000 updates (the suite sends 2,000).
 fuzz: $(STAMP)
 	HAMLET_FUZZ_UPDATES=10000 $(BIN)/pytest -q tests/test_fuzz.py
+
+# Every benchmark, each figure beside its goal and baseline; writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

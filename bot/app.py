@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.per_chat import PerChatUpdateProcessor
 from bot.ratelimit import REPLY_MAX_WAIT, ReplyFirstRateLimiter
 from bot.services import Services, services_of
 from bot.settings import Settings
@@ -27,8 +28,10 @@ from models.plan_loader import ensure_commune, load_plan
 from models.tables import Commune, Plan
 from scheduler.jobs import schedule_jobs
 
+# Messages in any one second at most: Telegram's 30, less one for the clocks' disagreement
+# (the window here is on send times, Telegram's on arrival).
+SECOND_CAP = 29
 # Used when no token is configured: the offline Bot API accepts any well-formed token.
-RATE_BURST = 2
 OFFLINE_TOKEN = "1000000001:OFFLINE-console-token-not-for-telegram"
 
 
@@ -54,6 +57,7 @@ def build_application(
         .token(settings.telegram.token or OFFLINE_TOKEN)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(_rate_limiter(settings))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -74,20 +78,14 @@ def build_application(
 
 
 def _rate_limiter(settings: Settings) -> ReplyFirstRateLimiter:
-    """Pace every message evenly under Telegram's per-bot limit (about 30/s).
-
-    A leaky bucket of ``burst`` messages refilled at ``rate`` lets at most ``burst + rate``
-    messages through in any one second; PTB's default (a bucket of 30 refilled at 30/s)
-    lets up to 60 through, which Telegram answers with 429. Two messages of burst absorb
-    the event loop's wake-up delays, so the rate is kept. A 429 that still comes is waited
-    out and retried by the one who sent it (see :mod:`bot.ratelimit`): a reminder later, a
-    reply within a few seconds or not at all.
+    """Pace every message under Telegram's per-bot limit (about 30 in any one second),
+    replies first (see :mod:`bot.ratelimit`): evenly at ``[reminders]
+    messages_per_second``, and never more than :data:`SECOND_CAP` in any second, whatever
+    the event loop's wake-ups do. A 429 that still comes is handled by the one who sent it:
+    a reminder later, a reply within a few seconds or not at all.
     """
     rate = settings.reminders.messages_per_second
-    burst = RATE_BURST
-    return ReplyFirstRateLimiter(
-        max_wait=REPLY_MAX_WAIT, overall_max_rate=burst, overall_time_period=burst / rate
-    )
+    return ReplyFirstRateLimiter(max_wait=REPLY_MAX_WAIT, rate=rate, cap=SECOND_CAP)
 
 
 async def prepare_commune(services: Services) -> Commune:

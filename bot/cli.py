@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.offline import OFFLINE_BOT_USERNAME
 from bot.settings import Settings, SettingsError, load_settings
 from handlers.invites import invite_link
 from models.accounts import accounts_of
@@ -228,7 +227,7 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
     finally:
         await engine.dispose()
     username = settings.telegram.username or (
-        OFFLINE_BOT_USERNAME if not settings.telegram.token else "<bot username>"
+        offline_username() if not settings.telegram.token else "<bot username>"
     )
     where = f", {issued.unit.name}" if issued.unit else ""
     expires = format_date(local(issued.expires_at, settings.commune.timezone).date())
@@ -563,6 +562,13 @@ def _value(value: object) -> str:
         return "–"
     text = str(value)
     return text if len(text) <= 30 else text[:29] + "…"
+
+
+def offline_username() -> str:
+    """The offline console's bot name (its module loads only when it is needed)."""
+    from bot.offline import OFFLINE_BOT_USERNAME
+
+    return OFFLINE_BOT_USERNAME
 
 
 if __name__ == "__main__":

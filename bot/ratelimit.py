@@ -1,15 +1,20 @@
-"""Pacing under Telegram's limits without letting one 429 freeze the bot.
+"""Pacing under Telegram's limits, replies first, without letting one 429 freeze the bot.
 
-PTB's :class:`AIORateLimiter` keeps the pace (a leaky bucket under 30 messages a second),
-but on a 429 it sleeps for ``retry_after`` and holds *every* other request meanwhile: one
-429 with ``retry_after`` 3600 stops all replies for an hour. Here the bucket is PTB's, and
-a 429 is handled per request instead:
+Every message to a chat waits for its slot in one :class:`~bot.pacer.Pacer`: at most
+``cap`` in any second, evenly at ``rate`` a second, and a person's reply ahead of the
+bot's own messages (a reminder fan-out never holds a reply for more than a slot). PTB's
+:class:`AIORateLimiter` is not used: it serves requests in arrival order, and on a 429 it
+sleeps for ``retry_after`` holding *every* other request (one 429 with ``retry_after`` 3600
+stops all replies for an hour). Here a 429 is handled per request:
 
 - a message the bot sends on its own (``rate_limit_args={"background": True}``, e.g. a
   reminder) gets the 429 at once; its sender reschedules it rather than sleeping;
 - an interactive reply waits out a short ``retry_after`` (at most ``max_wait`` seconds in
   all) and then gives up with the 429, which is logged; other members' replies never wait
   behind it.
+
+Calls without a chat (getUpdates, answerCallbackQuery, getFile) are not paced: Telegram's
+limit is on messages.
 """
 
 import asyncio
@@ -20,27 +25,16 @@ from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
-from telegram.ext import AIORateLimiter
+from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.pacer import Pacer
 from bot.wait_budget import REPLY_MAX_WAIT, _wait_left, one_wait_budget
 
 log = logging.getLogger(__name__)
 
 BACKGROUND = {"background": True}
 __all__ = ["REPLY_MAX_WAIT", "ReplyFirstRateLimiter", "one_wait_budget", "retry_after_seconds"]
-
-
-class _NotOurRetryLoop(logging.Filter):
-    """PTB logs every 429 as "hit after maximum of 0 retries" with a traceback, since its
-    own loop is off here; the limiter below logs what matters instead.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum of 0 retries" not in record.getMessage()
-
-
-logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_NotOurRetryLoop())
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -51,14 +45,28 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class ReplyFirstRateLimiter(AIORateLimiter):
-    """PTB's pacing, with a bounded, per-request wait on a 429 (see the module's doc)."""
+class ReplyFirstRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """PTB's rate-limiter hook, pacing every message to a chat through one :class:`Pacer`.
 
-    def __init__(self, *, max_wait: float, retries: int = 2, **pacing: Any) -> None:
-        # PTB's own retry loop is switched off (max_retries=0): it would hold everyone.
-        super().__init__(max_retries=0, **pacing)
+    Args:
+        max_wait: the longest a reply waits on 429s (shared by one update's replies).
+        rate: messages a second at most, evenly spaced.
+        cap: messages in any one second at most (Telegram's ceiling, less a margin).
+        retries: how often a reply is retried after a short 429.
+    """
+
+    def __init__(self, *, max_wait: float, rate: float, cap: int, retries: int = 2) -> None:
         self.max_wait = max_wait
         self.retries = retries
+        self.rate = rate
+        self.cap = cap
+        self.pacer = Pacer(rate, cap)
+
+    async def initialize(self) -> None:
+        """Nothing to set up (the pacer starts empty)."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
     async def process_request(
         self,
@@ -67,15 +75,20 @@ class ReplyFirstRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Any,
+        rate_limit_args: dict[str, Any] | None,
     ) -> Any:
-        """Send through PTB's bucket; on a 429, wait only if this is a reply and it is short."""
-        background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
+        """Wait for a slot (a message to a chat), send; on a 429, wait only if this is a
+        reply and the wait is short.
+        """
+        background = isinstance(rate_limit_args, dict) and bool(rate_limit_args.get("background"))
+        paced = data.get("chat_id") is not None
         shared = _wait_left.get()
         left = [self.max_wait] if shared is None else shared
         for attempt in range(self.retries + 1):
+            if paced:
+                await self.pacer.acquire(reply=not background)
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+                return await callback(*args, **kwargs)
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
                 if background or attempt == self.retries or wait > left[0]:

@@ -247,8 +247,8 @@ def _reminders(section: Mapping[str, Any]) -> RemindersSettings:
     quiet_start = _clock_time({"quiet_hours": start}, "quiet_hours", defaults.quiet_start)
     quiet_end = _clock_time({"quiet_hours": end}, "quiet_hours", defaults.quiet_end)
     rate = section.get("messages_per_second", defaults.messages_per_second)
-    if not isinstance(rate, int | float) or not 1 <= rate <= 28:
-        raise SettingsError("[reminders] messages_per_second must be from 1 to 28")
+    if not isinstance(rate, int | float) or not 1 <= rate <= 29.5:
+        raise SettingsError("[reminders] messages_per_second must be from 1 to 29.5")
     skip_weekends = section.get("skip_weekends", True)
     if not isinstance(skip_weekends, bool):
         raise SettingsError("[reminders] skip_weekends must be true or false")

@@ -8,8 +8,6 @@ can run in a worker thread, off the event loop: :func:`draw_summary_chart`.
 import asyncio
 import io
 
-from matplotlib.figure import Figure
-
 from models.clock import quarter_label
 from models.summary import PlanSummary
 from models.wording import shorten
@@ -24,6 +22,9 @@ def summary_chart(summary: PlanSummary) -> bytes:
     """A PNG: one bar per area (percent done), then one bar per hamlet and unit (share of
     its tasks reported this quarter).
     """
+    # matplotlib costs about 0.5 s and 40 MB to import: only when a chart is drawn.
+    from matplotlib.figure import Figure
+
     areas = [area for area in summary.areas if area.total]
     people = summary.participation
     rows = len(areas) + len(people)

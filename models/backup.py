@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
@@ -247,6 +245,9 @@ def _known_revision(source: Path, revisions: list[str]) -> str:
     if len(revisions) != 1:
         raise BackupError(f"{source} has no schema revision in alembic_version")
     revision = revisions[0]
+    from alembic.script import ScriptDirectory  # loaded for a restore only
+    from alembic.util.exc import CommandError
+
     try:
         ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision)
     except CommandError as error:

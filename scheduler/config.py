@@ -19,5 +19,5 @@ class RemindersSettings:
     quiet_end: time = time(7, 0)
     skip_weekends: bool = True
     check_every_minutes: int = 5
-    # With a burst of 2 (bot/app.py), at most 30 messages go in any one second.
-    messages_per_second: float = 28.0
+    # Evenly paced; bot/app.py also caps any one second at 29 (Telegram takes 30).
+    messages_per_second: float = 29.0

@@ -153,11 +153,13 @@ async def record_in(
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     statement = (
         insert(Reminder)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["member_id", "kind", "period"])
         .returning(col(Reminder.id))
     )
-    result = await session.exec(statement)
+    # The rows as parameters (an executemany, which SQLAlchemy batches into multi-row
+    # INSERTs itself), not one statement with every value in it: a statement of 11,000
+    # bound values took 0.6 s to build for 1,000 reminders; this one is compiled once.
+    result = await session.exec(statement, params=rows)
     return [row[0] for row in result]
 
 

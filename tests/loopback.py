@@ -8,6 +8,7 @@ recorded survives the bot process being killed.
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -183,11 +184,19 @@ def _handler(api: LoopbackBotAPI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A bot process stopped in the middle of a long poll leaves a broken pipe: not news."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serving() -> Iterator[tuple[LoopbackBotAPI, str]]:
     """Run the loopback Bot API; yield it and the ``base_url`` for the bot's settings."""
     api = LoopbackBotAPI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    server = _QuietServer(("127.0.0.1", 0), _handler(api))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -33,14 +33,18 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.ext import AIORateLimiter, ContextTypes
+from telegram.ext import ContextTypes
 
 import bot.app
+import handlers.router
 from bot.offline import OFFLINE_BOT_USERNAME, ApiCall
+from bot.pacer import Pacer
 from bot.phone import BotMessage, Phone
+from bot.ratelimit import ReplyFirstRateLimiter
 from bot.services import services_of
 from bot.settings import Settings
 from handlers.commands import BY_NAME
+from handlers.turn import Turn
 from models.plan_data import read_plan_file
 from models.tables import Role
 from tests.helpers import World
@@ -485,28 +489,35 @@ def group_update(
 
 @pytest.fixture(autouse=True)
 def no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The application's rate limiter, retries and all, without its pacing (28 messages a
-    second, 20 a minute in a group): 2,000 updates would otherwise take minutes of waiting,
-    and the fuzz is about what the bot says, not how fast."""
+    """The application's rate limiter, retries and all, without its pacing (29 messages a
+    second): 2,000 updates would otherwise take minutes of waiting, and the fuzz is about
+    what the bot says, not how fast."""
     build = bot.app._rate_limiter
 
-    def unpaced(settings: Settings) -> AIORateLimiter:
+    def unpaced(settings: Settings) -> ReplyFirstRateLimiter:
         limiter = build(settings)
-        assert isinstance(limiter, AIORateLimiter)
-        limiter._base_limiter = None  # PTB's own switches (see AIORateLimiter._run_request)
-        limiter._group_max_rate = 0
+        limiter.pacer = Pacer(rate=1e9, cap=10**9)
         return limiter
 
     monkeypatch.setattr(bot.app, "_rate_limiter", unpaced)
 
 
 @pytest.fixture
-async def runner(world: World) -> AsyncIterator[Runner]:
+async def runner(world: World, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runner]:
     runner = Runner(world)
 
     async def record_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         runner.errors.append((runner.current, context.error))
 
+    # The conversation core reports its own errors (with an id, to the person); every one
+    # of them is a failure of the fuzz, as is anything that reaches PTB's error handler.
+    reported = handlers.router.report_error
+
+    async def record_reported(turn: Turn, error: BaseException) -> None:
+        runner.errors.append((runner.current, error))
+        await reported(turn, error)
+
+    monkeypatch.setattr(handlers.router, "report_error", record_reported)
     world.app.add_error_handler(record_error)
     members = [
         await world.member(Role.HAMLET_HEAD, "Phạm Thị Dung", HAMLET),

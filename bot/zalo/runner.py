@@ -12,11 +12,12 @@ answered 200 at once and handled in the background: Zalo does not wait on the bo
 and a retried request is handled once (its message id is claimed with the work).
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.services import Services
 from bot.zalo.channel import PHOTO_PATH, PhotoLinks, ZaloChannel, incoming_from
@@ -27,6 +28,9 @@ from bot.zalo.webhook import check_webhook
 from handlers.router import handle
 from handlers.turn import Turn
 from models.accounts import ZALO
+
+if TYPE_CHECKING:  # aiohttp loads only when the web server starts
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,8 @@ class ZaloRunner:
 
     def web_app(self) -> web.Application:
         """The webhook and the pictures' links, as an aiohttp application."""
+        from aiohttp import web
+
         app = web.Application(client_max_size=1024 * 1024)
         if self.settings.mode == "webhook":
             app.router.add_post(self.settings.webhook_path, self._on_webhook)
@@ -111,6 +117,8 @@ class ZaloRunner:
         return app
 
     async def _serve(self) -> None:
+        from aiohttp import web
+
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_listen, self.settings.webhook_port)
@@ -125,14 +133,20 @@ class ZaloRunner:
         secret = self.settings.webhook_secret or ""
         checked = check_webhook(request.headers, body, secret, other_messages=True)
         if checked == "forbidden":
-            return web.Response(status=403, text="forbidden")
+            return _web().Response(status=403, text="forbidden")
         if checked is not None:
             self.services.start(self.dispatch(checked))
-        return web.json_response({"ok": True})
+        return _web().json_response({"ok": True})
 
     async def _on_photo(self, request: web.Request) -> web.Response:
         links = self.channel.links
         data = links.take(request.match_info["name"]) if links is not None else None
         if data is None:
-            return web.Response(status=404)
-        return web.Response(body=data, content_type="image/png")
+            return _web().Response(status=404)
+        return _web().Response(body=data, content_type="image/png")
+
+
+def _web() -> Any:
+    from aiohttp import web
+
+    return web
