@@ -335,6 +335,14 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
     print(f"\nWritten to {RESULTS}")
+    failed = 0
+    for f in figures:
+        seconds_goal, mb_goal = _goals(f)
+        failed += seconds_goal is not None and f.seconds > seconds_goal
+        failed += mb_goal is not None and f.peak_mb > mb_goal
+    big = any(f.versions >= BIG_VERSIONS for f in figures)
+    print("result:", "PASS" if not failed and big else f"FAIL ({failed})" if failed else
+          "not measured (the 200k-version goal needs --full)")  # fmt: skip
 
 
 if __name__ == "__main__":
