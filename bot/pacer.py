@@ -44,11 +44,6 @@ class Pacer:
         # they count against the cap until the send starts, and then by when it started.
         self._granted = 0
 
-    @property
-    def waiting(self) -> int:
-        """How many sends wait for their slot."""
-        return len(self._replies) + len(self._background)
-
     async def acquire(self, *, reply: bool) -> None:
         """Wait for this send's slot (a reply goes before every waiting background send)."""
         ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -41,7 +41,7 @@ class ZaloPhone:
         """Type the number of the option whose label holds ``label``, in the latest
         message that lists it.
         """
-        for message in reversed(self._last or self.inbox_seen()):
+        for message in reversed(self._last):
             for line in message.text.split("\n"):
                 match = _NUMBERED.match(line.strip())
                 if match and label in match[2]:
@@ -77,10 +77,6 @@ class ZaloPhone:
         if messages:
             self._last = messages
         return messages
-
-    def inbox_seen(self) -> list[BotMessage]:
-        """The messages read last."""
-        return self._last
 
     async def _deliver(self, payload: dict[str, object]) -> list[BotMessage]:
         self.inbox()
