@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Bytecode written ahead (cheap when it is current): where PYTHONDONTWRITEBYTECODE is set,
+# every start would otherwise compile the bot's own modules again (0.2 s of its start).
+COMPILE := $(BIN)/python -m compileall -q bot handlers models scheduler
+
 run: $(STAMP)
+	$(COMPILE)
 	$(BIN)/hamlet-bot run
 
 init: $(STAMP)
@@ -30,6 +35,7 @@ fuzz: $(STAMP)
 
 # Every benchmark, each figure beside its goal and baseline; writes bench/RESULTS.md.
 bench: $(STAMP)
+	$(COMPILE)
 	$(BIN)/python -m bench.run_all
 
 lint: $(STAMP)

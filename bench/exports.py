@@ -4,17 +4,19 @@ For each database (10k and 200k reports; ``--full`` adds 1M; ``--sizes`` picks o
 made by :mod:`bench.datagen` (60 units and hamlets, five yearly plans, one fifth of the
 reports in the current plan), and for each kind of file, a child process makes the file
 three times the way the bot does after /xuat (:func:`models.exports.make_export_briefly`:
-the rows read in short transactions, the file built in a worker thread) and reports:
+the rows read in short transactions and the file built, in a worker process) and
+reports:
 
 - the time (the minimum of the three runs), beside the issue's goal and a baseline
   measured in the same child: reading the same report rows with a bare SQL query (the
   floor any export stands on);
-- the process's peak memory (maximum resident set, the Python runtime and libraries
-  included), beside the goal, and how much the export added to the process;
+- the peak memory of the process plus that of the worker that made the file (maximum
+  resident sets, the Python runtime and libraries included), beside the goal, and how
+  much the export added;
 - the event loop's longest stall while the export ran (a ticker every 10 ms): what a
   concurrent reply could have waited on, in the runs after the first and in the first
-  (which imports openpyxl or python-docx); for information: the replies' own p95 is
-  measured with the real bot elsewhere.
+  (which starts the worker); for information: the replies' own p95 is measured with the
+  real bot in ``bench/replies_during_export.py``.
 
 Issue 9's goals: a plan with 200k report versions exports to xlsx in <= 10 s with
 <= 300 MB peak memory; a 10k-report database in <= 1 s; Word and CSV scale the same way
@@ -162,9 +164,26 @@ def _p95(values: list[float]) -> float:
 
 
 def _peak_mb() -> float:
+    """This process's peak memory plus that of the worker process that made the file
+    (exports are made in a worker now; one at a time here): an export's whole cost.
+    """
+    from models.offload import worker_pids
+
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    return own + max((_worker_peak_mb(pid) for pid in worker_pids()), default=0.0)
+
+
+def _worker_peak_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 # --- the parent: databases, children, the table ---------------------------------------------

@@ -21,6 +21,7 @@ BENCHES = {
     "startup": "start to the first answer; idle memory",
     "handlers": "updates per second against a bare PTB echo bot, pacing off",
     "exports": "xlsx, docx and csv exports at 10k and 200k reports",
+    "replies_during_export": "members' replies while a 200k-version plan is exported",
     "summary": "the /tonghop figures and one unit's view at 10k to 1M reports",
 }
 # The exports are judged at a plan of 200k report versions: the 1M-report database.

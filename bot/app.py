@@ -109,6 +109,11 @@ async def _post_init(application: Application) -> None:
     commune = await prepare_commune(services)
     services.commune_id = commune.id
     services.bot_username = application.bot.username
+    # In the background: one Bot API round trip less before the first answer.
+    services.start(_set_default_commands(application))
+
+
+async def _set_default_commands(application: Application) -> None:
     commands = [BotCommand(name, about) for name, about in commands_for(None)]
     await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 

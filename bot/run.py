@@ -10,16 +10,34 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from bot.app import build_application, prepare_commune, start_application, stop_application
 from bot.services import Services, services_of
 from bot.settings import Settings
-from bot.zalo.client import ZaloClient, redact_token_in_http_logs
-from bot.zalo.runner import ZaloRunner
+
+if TYPE_CHECKING:
+    from bot.zalo.client import ZaloClient
+    from bot.zalo.runner import ZaloRunner
 from models.db import create_engine, session_factory
 from scheduler.jobs import start_scheduler
 
 log = logging.getLogger(__name__)
+
+
+async def _start_zalo(services: Services, settings: Settings) -> "tuple[ZaloRunner, ZaloClient]":
+    # Imported here: a bot without a Zalo token does not load the Zalo transport.
+    from bot.zalo.client import ZaloClient, redact_token_in_http_logs
+    from bot.zalo.runner import ZaloRunner
+
+    token = settings.zalo.token
+    assert token is not None
+    redact_token_in_http_logs(token)
+    client = ZaloClient(token, base_url=settings.zalo.base_url)
+    zalo = ZaloRunner(services, settings.zalo, client)
+    await zalo.start()
+    log.info("Zalo: %s", settings.zalo.mode)
+    return zalo, client
 
 
 async def run_channels(settings: Settings) -> None:
@@ -45,14 +63,7 @@ async def run_channels(settings: Settings) -> None:
         services.commune_id = (await prepare_commune(services)).id
         scheduler = start_scheduler(services)
 
-    zalo = None
-    client = None
-    if settings.zalo.token:
-        redact_token_in_http_logs(settings.zalo.token)
-        client = ZaloClient(settings.zalo.token, base_url=settings.zalo.base_url)
-        zalo = ZaloRunner(services, settings.zalo, client)
-        await zalo.start()
-        log.info("Zalo: %s", settings.zalo.mode)
+    zalo, client = await _start_zalo(services, settings) if settings.zalo.token else (None, None)
     try:
         await stop.wait()
     finally:

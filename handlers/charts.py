@@ -2,13 +2,13 @@
 reported in the quarter. Sized for a phone screen (portrait, large type).
 
 Drawn with matplotlib's object API only (no pyplot and its global figure list), so that it
-can run in a worker thread, off the event loop: :func:`draw_summary_chart`.
+can run off the event loop, in a worker process: :func:`draw_summary_chart`.
 """
 
-import asyncio
 import io
 
 from models.clock import quarter_label
+from models.offload import run_heavy
 from models.summary import PlanSummary
 from models.wording import shorten
 
@@ -69,7 +69,8 @@ def summary_chart(summary: PlanSummary) -> bytes:
 
 
 async def draw_summary_chart(summary: PlanSummary) -> bytes:
-    """:func:`summary_chart`, drawn in a worker thread (it takes a tenth of a second or
-    more): the other members' updates are not held meanwhile.
+    """:func:`summary_chart`, drawn in a worker process (it takes a tenth of a second or
+    more, mostly in matplotlib's C++, which holds the interpreter): the other members'
+    updates are not held meanwhile.
     """
-    return await asyncio.to_thread(summary_chart, summary)
+    return await run_heavy(summary_chart, summary)

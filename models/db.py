@@ -23,6 +23,9 @@ OWNER_ONLY_DIR = 0o700
 
 log = logging.getLogger(__name__)
 
+# The execution option that marks a read-only transaction (see read_transaction).
+READ_ONLY = "hamlet_read_only"
+
 
 def is_sqlite(url: str) -> bool:
     """Whether ``url`` names an SQLite database."""
@@ -52,6 +55,10 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Reads only: a snapshot, and the one write lock stays free for the replies.
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE: take the write lock now, waiting (busy timeout) for another writer to
         # finish. A plain BEGIN would read from a snapshot and then fail at once, without
         # waiting, if another connection committed before this transaction's first write.
@@ -69,6 +76,17 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """A session whose work is committed on success and rolled back on any error."""
     async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def read_transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads (a long export's): on SQLite it does not take the
+    write lock, so members' updates go on while it reads. Writing in it fails on SQLite.
+    """
+    engine = sessions.kw["bind"]
+    read_only = engine.execution_options(**{READ_ONLY: True})
+    async with sessions(bind=read_only) as session, session.begin():
         yield session
 
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.accounts import accounts_of
 from models.clock import as_utc, local, quarter_label, quarter_of
-from models.db import SessionFactory, transaction
+from models.db import SessionFactory, read_transaction
 from models.errors import DomainError
 from models.plans import plan_areas, plan_tasks
 from models.scope import TaskScope
@@ -335,7 +335,7 @@ async def read_export_briefly(
         DomainError: ``bad_period``; ``no_plan`` when the plan or commune is gone.
     """
     period = check_period(period)
-    async with transaction(sessions) as session:
+    async with read_transaction(sessions) as session:
         commune = await session.get(Commune, commune_id)
         plan = await session.get(Plan, plan_id)
         if commune is None or plan is None:
@@ -346,7 +346,7 @@ async def read_export_briefly(
         ).one()
     after = 0
     while last is not None and after < last:
-        async with transaction(sessions) as session:
+        async with read_transaction(sessions) as session:
             chunk = await _read_reports(session, plan, after, last)
         source.reports.extend(chunk)
         if len(chunk) < REPORT_CHUNK:

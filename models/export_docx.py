@@ -25,6 +25,7 @@ from docx.shared import Cm, Length, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from models.breathing import Breather
 from models.clock import format_date, quarter_label
 from models.errors import DomainError
 from models.export_data import (
@@ -344,6 +345,8 @@ class _Form:
     place: str | None
 
     def __post_init__(self) -> None:
+        # Every paragraph goes through _paragraph or line: the places to let the loop in.
+        self.breathe = Breather()
         self.doc: DocumentObject = Document()
         self._page_setup()
         self._heading_block()
@@ -402,6 +405,7 @@ class _Form:
         align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
     ) -> Paragraph:
         """A single-spaced line in a layout table's cell."""
+        self.breathe()
         paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
         _format(paragraph, align=align, after=0, spacing=1.0)
         if text:
@@ -508,6 +512,7 @@ class _Form:
 
     # --- Internals -------------------------------------------------------------------------
     def _paragraph(self) -> Paragraph:
+        self.breathe()
         paragraph = self.doc.add_paragraph()
         _format(
             paragraph,

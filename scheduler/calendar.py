@@ -3,8 +3,8 @@
 """
 
 from datetime import date, timedelta
-
-import holidays
+from functools import cached_property
+from typing import Any
 
 
 class WorkCalendar:
@@ -12,7 +12,13 @@ class WorkCalendar:
 
     def __init__(self, skip_weekends: bool = True) -> None:
         self.skip_weekends = skip_weekends
-        self._holidays = holidays.country_holidays("VN")
+
+    @cached_property
+    def _holidays(self) -> Any:
+        # About 50 ms to import: paid at the first date checked, not at every start.
+        import holidays
+
+        return holidays.country_holidays("VN")
 
     def is_working_day(self, day: date) -> bool:
         """Not a public holiday, and not a weekend unless weekends are working days."""

@@ -6,6 +6,7 @@ These check the order of events, not times (the times are in ``bench/exports.py`
 import asyncio
 import gc
 import io
+import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +23,7 @@ from bot.services import services_of
 from models.db import transaction
 from models.export_data import ExportData
 from models.exports import ExportRequest, collector_paused
+from models.offload import MODE_VARIABLE, worker_pids
 from models.tables import Member, Plan, Report, Role, Status, Task
 from tests.helpers import World, vn
 
@@ -79,6 +81,15 @@ def sent_to(world: World, phone: Phone, method: str, since: int = 0) -> list[int
     ]
 
 
+@pytest.fixture
+def in_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export built in a thread of this process, where the test can hold its writer
+    (made in a worker process, it is out of the test's reach; see the last test).
+    """
+    monkeypatch.setenv(MODE_VARIABLE, "thread")
+
+
+@pytest.mark.usefixtures("in_threads")
 async def test_a_members_reply_goes_out_while_an_export_is_being_made(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +138,7 @@ async def test_a_members_reply_goes_out_while_an_export_is_being_made(
     assert gc.isenabled()  # the collector, paused while the export ran, runs again
 
 
+@pytest.mark.usefixtures("in_threads")
 async def test_the_export_holds_no_transaction_while_it_is_made(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,3 +213,19 @@ async def test_the_streamed_history_keeps_odd_texts(world: World) -> None:
     assert got == ["  a <b>&amp; </b> ", "xy", "1\n2\n3\n4\n5\n6", "=1+1", None]
     assert history.row_dimensions[4].height == 13 * 6 + 3  # tall enough for six lines
     assert history.cell(5, 11).data_type == "s"  # text, not a formula
+
+
+async def test_the_export_is_made_in_a_worker_process(world: World) -> None:
+    """By default the file is read and built by another process: the bot's own interpreter
+    is not shared with the builder (bench/replies_during_export.py measures what it buys).
+    """
+    chairman = await world.member(Role.CHAIRMAN, "Võ Văn Chủ")
+    await world.member(Role.HAMLET_HEAD, "Nguyễn Văn Ba", "Ấp 2")
+    count = await add_reports(world, "Nguyễn Văn Ba")
+    said = await chairman.send("/xuat excel")
+    assert said[-1].method == "sendDocument"
+    workers = worker_pids()
+    assert workers and os.getpid() not in workers
+    [(_, content)] = [c for c in world.api.calls if c.method == "sendDocument"][-1].files.items()
+    history = load_workbook(io.BytesIO(content))["Lịch sử báo cáo"]
+    assert len(list(history.iter_rows(min_row=2))) == count  # the worker read the same data

@@ -19,9 +19,9 @@ from typing import Any, Self
 
 import httpx
 
+from bot.zalo.settings import DEFAULT_BASE_URL
 from bot.zalo.types import WebhookInfo, ZaloBot, ZaloMessage, parse_update
 
-DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
 # sendMessage takes 1 to 2,000 characters of text; sendPhoto's caption the same.
 MAX_TEXT = 2000
 # An image from a user: the evidence step takes photos, not archives.

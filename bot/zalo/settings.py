@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.zalo.client import DEFAULT_BASE_URL
+# Where the Zalo Bot Platform API is (the client's default too). Kept here, not in the
+# client: reading the settings must not load the HTTP client.
+DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
 
 # Zalo Bot Platform tokens are "<bot id>:<secret>".
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,200}$")

@@ -1,0 +1,103 @@
+"""Heavy work (an export file, a chart) in a worker process, not a thread of the bot's.
+
+A worker thread keeps the event loop free only when the work lets go of the interpreter
+lock (GIL). Building a big xlsx or drawing a chart is Python and C++ that mostly does not:
+while a 200k-version workbook was built in a thread, members' replies waited 1.5-2.3 s
+(``bench/replies_during_export.py``), because every database call of a reply has to win
+the lock back from the builder. A worker process has an interpreter of its own.
+
+One pool per bot process, started at the first heavy job (a bot that never exports starts
+no worker) and kept for the next. A worker that dies (killed for memory) fails its job
+with :class:`WorkerLost`; the next job starts a fresh pool.
+"""
+
+import asyncio
+import ctypes
+import ctypes.util
+import gc
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+# Two workers: a chart need not wait behind a big export (the machine has two cores).
+WORKERS = 2
+# HAMLET_BOT_HEAVY_WORK=thread keeps the work in threads of the bot's own process (a
+# platform without worker processes; tests that replace a builder in this process).
+MODE_VARIABLE = "HAMLET_BOT_HEAVY_WORK"
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+class WorkerLost(Exception):
+    """The worker process died while it did the job (the job is not done)."""
+
+
+def in_threads() -> bool:
+    """Whether heavy work runs in threads of this process (see :data:`MODE_VARIABLE`)."""
+    return os.environ.get(MODE_VARIABLE, "process") == "thread"
+
+
+async def run_heavy(function: Callable[..., Result], *args: Any) -> Result:
+    """``function(*args)`` in a worker process; its arguments and result travel pickled, so
+    ``function`` is a module-level function and both are plain data.
+
+    Raises:
+        WorkerLost: the worker died; whatever ``function`` raises is raised as it is.
+    """
+    if in_threads():
+        return await asyncio.to_thread(function, *args)
+    pool = _the_pool()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+    except BrokenProcessPool as error:
+        _forget(pool)
+        raise WorkerLost(str(error)) from error
+
+
+def _the_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # spawn, not fork: forking a process with threads and an event loop running
+            # copies locks in whatever state they are.
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+            log.info("heavy work: %d worker processes", WORKERS)
+        return _pool
+
+
+def _forget(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def give_back_memory() -> None:
+    """In a worker, after a big job: free what it left and hand the freed pages back to the
+    system (glibc keeps them otherwise, and each export would start higher than the last).
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator does what it does
+        pass
+
+
+def worker_pids() -> list[int]:
+    """The worker processes' ids (for the benchmarks' memory figures)."""
+    pool = _pool
+    processes = getattr(pool, "_processes", None) or {}
+    return [int(pid) for pid in processes]
