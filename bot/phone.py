@@ -108,9 +108,11 @@ class Phone:
         return await self._deliver({"callback_query": query})
 
     async def send_photo(
-        self, content: bytes = b"\xff\xd8photo", caption: str = ""
+        self, content: bytes = b"\xff\xd8photo", caption: str = "", album: str = ""
     ) -> list[BotMessage]:
-        """Send a photo (Telegram sends several sizes; the bot should keep the largest)."""
+        """Send a photo (Telegram sends several sizes; the bot should keep the largest);
+        with ``album``, as one photo of that album (media group).
+        """
         file_id = f"photo-{next(_update_ids)}"
         self.api.add_file(file_id, content)
         small = {"file_id": file_id + "-small", "file_unique_id": "s", "width": 90, "height": 90}
@@ -121,8 +123,9 @@ class Phone:
             "height": 960,
             "file_size": len(content),
         }
+        extra = {"media_group_id": album} if album else {}
         return await self._deliver(
-            {"message": self._message(photo=[small, large], caption=caption)}
+            {"message": self._message(photo=[small, large], caption=caption, **extra)}
         )
 
     async def send_document(

@@ -223,9 +223,10 @@ def _attachment(message: Message) -> Attachment | None:
     if message.location is not None:
         where = f"{message.location.latitude:.6f},{message.location.longitude:.6f}"
         return Attachment("location", location=where)
+    album = message.media_group_id or ""
     if message.photo:
         largest = message.photo[-1]
-        return Attachment("photo", ref=largest.file_id, size=largest.file_size)
+        return Attachment("photo", ref=largest.file_id, size=largest.file_size, album=album)
     document = message.document
     if document is not None:
         return Attachment(
@@ -234,6 +235,7 @@ def _attachment(message: Message) -> Attachment | None:
             file_name=document.file_name or "",
             size=document.file_size,
             mime_type=document.mime_type or "",
+            album=album,
         )
     return None
 

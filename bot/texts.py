@@ -117,6 +117,8 @@ PICK_TASK = (
     "Chọn bên dưới, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
 )
 PICK_TASK_HINT_PAGES = "Gõ <b>sau</b> hoặc <b>trước</b> để sang trang."
+PICK_TASK_HINT_REPORTED = "✅ là nhiệm vụ đã báo cáo quý này."
+BUTTON_NEXT_TASK = "➡️ Báo cáo tiếp {code} · {title}"
 ASK_STATUS = "Nhiệm vụ <b>{code}</b>: {title}\n\nTình trạng hiện nay thế nào?"
 ASK_PERCENT = "Đã thực hiện được bao nhiêu phần trăm?\nChọn bên dưới, hoặc gõ một số từ 0 đến 100."
 ASK_NOTE = "Anh/chị ghi chú ngắn về kết quả (gõ tin nhắn), hoặc chọn <b>Bỏ qua</b>."
@@ -146,14 +148,30 @@ UNKNOWN_TASK = "Không có nhiệm vụ <b>{code}</b> trong kế hoạch. Mã nh
 BAD_TASK_ANSWER = "Anh/chị vui lòng chọn một mục, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
 BAD_STATUS = "Anh/chị vui lòng chọn một mục, hoặc gõ số từ 1 đến 4 (ví dụ: 2 = Đang thực hiện)."
 BAD_PERCENT = "Phần trăm phải là một số từ 0 đến 100, ví dụ 75. Anh/chị vui lòng gõ lại."
+# A task in progress or blocked is not finished: its percent is below 100.
+BLOCKED_AT_100 = (
+    "Gặp khó khăn thì nhiệm vụ chưa xong. Anh/chị chọn hoặc gõ tiến độ hiện nay, "
+    "dưới 100%, ví dụ 60."
+)
+ASK_PERCENT_NOW = (
+    "Nhiệm vụ <b>{code}</b> lần trước báo {percent}%. Nay {status}: "
+    "tiến độ hiện nay được bao nhiêu phần trăm? Chọn bên dưới, hoặc gõ một số dưới 100."
+)
+DONE_AT_100 = "Đạt 100% là đã hoàn thành: báo cáo ghi «Hoàn thành»."
+UNFINISHED_AT_100 = (
+    "Nhiệm vụ đang thực hiện hoặc gặp khó khăn thì chưa đạt 100%. "
+    "Anh/chị gõ lại với tiến độ dưới 100%, hoặc báo «hoàn thành»."
+)
 NOTE_TOO_LONG = "Ghi chú dài quá ({length} ký tự). Anh/chị vui lòng rút gọn dưới {limit} ký tự."
 NOTE_REQUIRED = "Khi gặp khó khăn, anh/chị cần ghi rõ vướng mắc để xã hỗ trợ. Vui lòng gõ vài chữ."
 BAD_EVIDENCE = "Anh/chị vui lòng gửi ảnh, tệp hoặc vị trí; hoặc gõ <b>bỏ qua</b>."
 BAD_CONFIRM = "Anh/chị vui lòng chọn <b>Lưu</b> hoặc <b>Hủy</b> (hoặc gõ lưu / hủy)."
-EVIDENCE_ONE = (
-    "Đã nhận minh chứng đầu tiên; mỗi báo cáo giữ một minh chứng. "
-    "Anh/chị chọn <b>Lưu</b> để gửi báo cáo."
-)
+EVIDENCE_NOUNS = {"photo": "ảnh", "document": "tệp", "location": "vị trí"}
+EVIDENCE_ADDED = "Đã nhận thêm. Minh chứng hiện có: {what}. Chọn <b>Lưu</b> khi xong."
+EVIDENCE_KEPT = "Đã nhận {what} làm minh chứng. Anh/chị trả lời tiếp câu hỏi trên."
+EVIDENCE_FULL = "Mỗi báo cáo giữ tối đa {limit} minh chứng; phần gửi thêm không được lưu."
+EVIDENCE_FIRST = "Đã nhận {what}. Đây là minh chứng cho nhiệm vụ nào?"
+SAVED_EVIDENCE = "Minh chứng: {what}."
 FILE_TOO_BIG = "Tệp lớn quá (tối đa 20 MB). Anh/chị vui lòng gửi tệp nhỏ hơn, hoặc chụp ảnh."
 TEXT_EXPECTED = "Ở bước này anh/chị vui lòng gõ chữ hoặc chọn bên dưới."
 QUICK_USAGE = (
@@ -229,9 +247,7 @@ MESSAGE_TOO_LONG = "Tin nhắn dài quá (tối đa 2.000 ký tự). Anh/chị v
 __all__ = ["STATUS_LABELS", "esc"]
 BUSY = "Hệ thống đang bận ghi báo cáo khác. Anh/chị vui lòng thử lại sau ít phút."
 BAD_BUTTON = "Nút này không còn hiệu lực. Gõ /baocao để bắt đầu lại."
-PHOTO_WITHOUT_REPORT = (
-    "Nếu đây là minh chứng, anh/chị gõ /baocao, chọn nhiệm vụ, rồi gửi ảnh ở bước minh chứng."
-)
+PHOTO_WITHOUT_REPORT = "Tôi chỉ nhận ảnh, tệp làm minh chứng khi báo cáo nhiệm vụ."
 
 # --- Reminders ----------------------------------------------------------------------------
 REMIND_QUARTERLY = (

@@ -117,6 +117,9 @@ async def on_media(turn: Turn, visit: Visit) -> None:
     if draft is None and visit.member.role == Role.OFFICE and is_plan_file(turn.attachment):
         await receive_plan_file(turn, visit)
         return
+    if draft is None and visit.member.role in REPORTING_ROLES:
+        await reporting.start_with_evidence(turn, visit)
+        return
     if draft is None:
         await turn.say(texts.PHOTO_WITHOUT_REPORT)
         return

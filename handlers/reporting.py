@@ -17,12 +17,20 @@ from bot.texts import esc
 from handlers import answers
 from handlers.context import Visit, members_only
 from handlers.notices import notify
+from handlers.task_picker import (
+    PickerMarks,
+    distinct_labels,
+    distinctive,
+    next_open,
+    picker_marks,
+)
 from handlers.turn import Turn
 from models.chat import ChannelError, Menu, Option, menu
 from models.clock import format_datetime
 from models.drafts import Step, claim_draft, discard_draft, get_draft, start_draft
 from models.errors import DomainError
 from models.evidence import store_evidence
+from models.evidence_items import MAX_EVIDENCE, add_item, draft_items, set_first
 from models.plans import current_plan, task_by_code
 from models.reports import (
     MAX_NOTE_LENGTH,
@@ -80,7 +88,8 @@ async def start_report(
     await drop_return(visit.session, visit.member)
     draft = await start_draft(visit.session, visit.member, visit.now)
     draft.on_behalf_of_id = on_behalf_of.id if on_behalf_of else None
-    text, markup = _task_page(tasks, draft.page)
+    marks = await _marks(visit, on_behalf_of or visit.member, plan, tasks)
+    text, markup = _task_page(tasks, draft.page, marks)
     if on_behalf_of is not None:
         text = texts.PROXY_HEADER.format(name=esc(on_behalf_of.name)) + "\n" + text
     await turn.say(text, markup)
@@ -134,12 +143,12 @@ async def report_button(turn: Turn, visit: Visit) -> None:
     if action == "task":
         await _choose_task_by_id(turn, visit, draft, _int(value))
     elif action == "status" and value in Status.__members__.values():
-        await _choose_status(turn, draft, Status(value))
+        await _choose_status(turn, visit, draft, Status(value))
     elif action == "pct":
-        await _choose_percent(turn, draft, _int(value))
+        await _choose_percent(turn, visit, draft, _int(value))
     elif action == "skip":
         await (
-            _give_note(turn, draft, None)
+            _give_note(turn, visit, draft, None)
             if draft.step == Step.NOTE
             else _give_evidence(turn, visit, draft, None)
         )
@@ -172,15 +181,17 @@ async def _typed_task(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -
 
 async def _typed_status(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
     status = answers.parse_status(text)
-    await (_choose_status(turn, draft, status) if status else turn.correct(texts.BAD_STATUS))
+    await (
+        _choose_status(turn, visit, draft, status) if status else turn.correct(texts.BAD_STATUS)
+    )
 
 
 async def _typed_percent(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
-    await _choose_percent(turn, draft, answers.parse_percent(text))
+    await _choose_percent(turn, visit, draft, answers.parse_percent(text))
 
 
 async def _typed_note(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
-    await _give_note(turn, draft, None if answers.is_skip(text) else text)
+    await _give_note(turn, visit, draft, None if answers.is_skip(text) else text)
 
 
 async def _typed_evidence(turn: Turn, visit: Visit, draft: ReportDraft, text: str) -> None:
@@ -233,27 +244,47 @@ async def draft_text(turn: Turn, visit: Visit, draft: ReportDraft, text: str) ->
 
 
 async def draft_media(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
-    """A photo, document or location sent while a report is in progress."""
+    """A photo, document or location sent while a report is in progress: evidence. The
+    first item answers the evidence step (or waits for it, if sent earlier); more items
+    join it, up to :data:`MAX_EVIDENCE` (an album arrives as one update per photo).
+    """
     attachment = turn.attachment
     assert attachment is not None
-    if draft.step == Step.CONFIRM and draft.evidence_kind:
-        # Albums arrive as several photos: the first is kept, the rest get a plain answer.
-        await turn.correct(texts.EVIDENCE_ONE)
+    evidence = await fetch_evidence(turn, visit)
+    if evidence is None:
         return
-    if not FLOW[Step(draft.step)].takes_files:
-        await turn.correct(texts.TEXT_EXPECTED)
+    had = draft_items(draft)
+    if not had and draft.step == Step.EVIDENCE:
+        draft.evidence_album = attachment.album or None
+        await _give_evidence(turn, visit, draft, evidence)
         return
+    if not add_item(draft, evidence):
+        await turn.correct(texts.EVIDENCE_FULL.format(limit=MAX_EVIDENCE))
+        return
+    same_album = bool(attachment.album) and attachment.album == draft.evidence_album
+    draft.evidence_album, draft.updated_at = attachment.album or None, visit.now
+    if same_album:
+        return  # the rest of an album: one answer for the album, not one per photo
+    items = draft_items(draft)
+    if not had:
+        # Sent before the evidence step: kept for it; the question asked still stands.
+        await turn.correct(texts.EVIDENCE_KEPT.format(what=_noun(evidence.kind)))
+        return
+    await turn.correct(texts.EVIDENCE_ADDED.format(what=describe_evidence(items)))
+
+
+async def fetch_evidence(turn: Turn, visit: Visit) -> Evidence | None:
+    """The attachment as evidence, a copy kept; None (the member told why) if it cannot be."""
+    attachment = turn.attachment
+    assert attachment is not None
     if attachment.kind == "location":
-        await _give_evidence(
-            turn, visit, draft, Evidence(kind="location", text=attachment.location)
-        )
-        return
+        return Evidence(kind="location", text=attachment.location)
     if attachment.kind not in ("photo", "document"):
         await turn.correct(texts.BAD_EVIDENCE)
-        return
+        return None
     if (attachment.size or 0) > MAX_DOWNLOAD_BYTES:
         await turn.correct(texts.FILE_TOO_BIG)
-        return
+        return None
     kind = attachment.kind
     suffix = (
         ".jpg" if kind == "photo" else Path(attachment.file_name).suffix.lower()[:10] or ".bin"
@@ -266,7 +297,42 @@ async def draft_media(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     except (ChannelError, OSError):
         # The reference is enough to fetch it again later; the report must not be lost.
         log.warning("evidence download failed; keeping the file reference only", exc_info=True)
-    await _give_evidence(turn, visit, draft, evidence)
+    return evidence
+
+
+async def start_with_evidence(turn: Turn, visit: Visit) -> None:
+    """Evidence sent before any report: kept, and the task picker asks what it is for."""
+    evidence = await fetch_evidence(turn, visit)
+    if evidence is None:
+        return
+    attachment = turn.attachment
+    assert attachment is not None
+    plan = await current_plan(visit.session, visit.commune, visit.year)
+    tasks = await tasks_in_scope(visit.session, visit.member, plan)
+    if not tasks:
+        await turn.say(texts.NO_TASKS)
+        return
+    await drop_return(visit.session, visit.member)
+    draft = await start_draft(visit.session, visit.member, visit.now)
+    set_first(draft, evidence)
+    draft.evidence_album = attachment.album or None
+    marks = await _marks(visit, visit.member, plan, tasks)
+    text, markup = _task_page(tasks, draft.page, marks)
+    await turn.say(texts.EVIDENCE_FIRST.format(what=_noun(evidence.kind)) + "\n\n" + text, markup)
+
+
+def _noun(kind: str) -> str:
+    return texts.EVIDENCE_NOUNS.get(kind, texts.EVIDENCE_NOUNS["document"])
+
+
+def describe_evidence(items: list[Evidence]) -> str:
+    """The items counted by kind, as «2 ảnh, 1 tệp»; «(không có)» for none."""
+    if not items:
+        return texts.NO_NOTE
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return ", ".join(f"{n} {_noun(kind)}" for kind, n in counts.items())
 
 
 async def _start_from_reminder(turn: Turn, visit: Visit, task_id: int) -> None:
@@ -311,13 +377,22 @@ async def _quick_report(turn: Turn, visit: Visit, plan: Plan, args: list[str]) -
             await turn.say(texts.QUICK_USAGE)
             return
         status, note_words = found, rest[used:]
-        # A status without a number keeps the percent last reported ("khó khăn" is not 0%).
-        history = await report_history(visit.session, task, visit.member.unit_id or 0)
-        percent = history[-1].percent if history else 0
+        # "khó khăn 60 …": the status, then the percent.
+        percent = answers.parse_percent(note_words[0]) if note_words else None
+        if percent is not None:
+            note_words = note_words[1:]
     note = clean_note(" ".join(note_words))
     if status == Status.BLOCKED and not note:
         await turn.correct(texts.NOTE_REQUIRED)
         return
+    if percent is None:
+        # A status without a number keeps the percent last reported ("khó khăn" is not 0%),
+        # unless that percent says the task was finished: then ask, do not guess.
+        history = await report_history(visit.session, task, visit.member.unit_id or 0)
+        percent = history[-1].percent if history else 0
+        if status in (Status.IN_PROGRESS, Status.BLOCKED) and percent >= 100:
+            await _ask_percent_now(turn, visit, task, status, note, percent)
+            return
     try:
         report = await record_report(
             visit.session,
@@ -342,26 +417,53 @@ async def _quick_report(turn: Turn, visit: Visit, plan: Plan, args: list[str]) -
     )
 
 
-def _task_page(tasks: list[Task], page: int) -> tuple[str, Menu]:
+async def _ask_percent_now(
+    turn: Turn, visit: Visit, task: Task, status: Status, note: str, last: int
+) -> None:
+    """A one-line report whose status contradicts the percent last reported: go on as the
+    guided flow would, at the percent step, with the status and note already given.
+    """
+    draft = await start_draft(visit.session, visit.member, visit.now)
+    draft.task_id, draft.status, draft.note = task.id, status, note or None
+    draft.step = Step.PERCENT
+    text = texts.ASK_PERCENT_NOW.format(
+        code=task.code, percent=last, status=texts.STATUS_LABELS[status].lower()
+    )
+    await turn.say(text, _percent_menu(status))
+
+
+def _percent_menu(status: Status) -> Menu:
+    # Not numbered: a typed number is the percent itself. A blocked task is not finished.
+    choices = [p for p in PERCENT_CHOICES if p < 100 or status != Status.BLOCKED]
+    return menu([[Option(f"{p}%", f"rp:pct:{p}") for p in choices], [_CANCEL]], numbered=False)
+
+
+async def _marks(visit: Visit, reporter: Member, plan: Plan, tasks: list[Task]) -> PickerMarks:
+    timezone = visit.commune.timezone
+    return await picker_marks(visit.session, reporter, plan, tasks, timezone, visit.now)
+
+
+def _task_page(tasks: list[Task], page: int, marks: PickerMarks) -> tuple[str, Menu]:
     pages = max(1, math.ceil(len(tasks) / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [texts.PICK_TASK.format(page=page + 1, pages=pages, example=shown[0].code)]
     if pages > 1:
         lines.append(texts.PICK_TASK_HINT_PAGES)
+    if marks.reported:
+        lines.append(texts.PICK_TASK_HINT_REPORTED)
     area = None
     for task in shown:
         if task.area_number != area:
             area = task.area_number
             lines.append("")
-        lines.append(f"<b>{task.code}</b> {esc(shorten(task.text))}")
+        part = f" <i>({marks.part(task)})</i>" if marks.part(task) else ""
+        text = esc(distinctive(task.text, 90))
+        lines.append(f"<b>{task.code}</b>{marks.tick(task)}{part} {text}")
+    labels = distinct_labels([t.text for t in shown], 28)
     rows = [
-        [
-            Option(
-                f"{t.code} · {shorten(t.text, 28)}", f"rp:task:{t.id}", (t.code.replace(".", " "),)
-            )
-        ]
-        for t in shown
+        [Option(f"{t.code} · {label}{marks.tick(t)}", f"rp:task:{t.id}", (_words(t),))]
+        for t, label in zip(shown, labels, strict=True)
     ]
     navigation: list[Option] = []
     if page > 0:
@@ -384,7 +486,8 @@ async def _turn_page(
     pages = max(1, math.ceil(len(tasks) / PAGE_SIZE))
     draft.page = min(max(page, 0), pages - 1)
     draft.updated_at = visit.now
-    text, markup = _task_page(tasks, draft.page)
+    marks = await _marks(visit, await _reporter(visit, draft), plan, tasks)
+    text, markup = _task_page(tasks, draft.page, marks)
     if replace:
         await turn.show(text, markup)
     else:
@@ -421,23 +524,35 @@ async def _choose_task(
     )
 
 
-async def _choose_status(turn: Turn, draft: ReportDraft, status: Status) -> None:
+async def _choose_status(turn: Turn, visit: Visit, draft: ReportDraft, status: Status) -> None:
     draft.status = status
     if status in (Status.DONE, Status.NOT_STARTED):
         # The status says the percent; asking would only invite a contradiction.
-        await _choose_percent(turn, draft, 100 if status == Status.DONE else 0)
+        await _choose_percent(turn, visit, draft, 100 if status == Status.DONE else 0)
         return
     draft.step = Step.PERCENT
-    # Not numbered: a typed number is the percent itself.
-    rows = [[Option(f"{p}%", f"rp:pct:{p}") for p in PERCENT_CHOICES], [_CANCEL]]
-    await turn.say(texts.ASK_PERCENT, menu(rows, numbered=False))
+    await turn.say(texts.ASK_PERCENT, _percent_menu(status))
 
 
-async def _choose_percent(turn: Turn, draft: ReportDraft, percent: int | None) -> None:
+async def _choose_percent(
+    turn: Turn, visit: Visit, draft: ReportDraft, percent: int | None
+) -> None:
     if percent is None or not 0 <= percent <= 100:
         await turn.correct(texts.BAD_PERCENT)
         return
+    if draft.status == Status.BLOCKED and percent >= 100:
+        await turn.correct(texts.BLOCKED_AT_100)
+        return
+    finished = draft.status == Status.IN_PROGRESS and percent >= 100
+    if finished:
+        draft.status = Status.DONE  # "in progress, 100%" is done: said so, not saved as is
     draft.percent, draft.step = percent, Step.NOTE
+    if draft.note:
+        # Given already (a one-line report that needed its percent asked).
+        await _give_note(turn, visit, draft, draft.note)
+        return
+    if finished:
+        await turn.say(texts.DONE_AT_100)
     if draft.status == Status.BLOCKED:
         # Not numbered: the note is free text, and "2" may be all a person has to say.
         await turn.say(texts.ASK_NOTE_BLOCKED, menu([[_CANCEL]], numbered=False))
@@ -445,7 +560,7 @@ async def _choose_percent(turn: Turn, draft: ReportDraft, percent: int | None) -
         await turn.say(texts.ASK_NOTE, menu([[_SKIP], [_CANCEL]], numbered=False))
 
 
-async def _give_note(turn: Turn, draft: ReportDraft, note: str | None) -> None:
+async def _give_note(turn: Turn, visit: Visit, draft: ReportDraft, note: str | None) -> None:
     note = clean_note(note)
     if not note and draft.status == Status.BLOCKED:
         await turn.correct(texts.NOTE_REQUIRED)
@@ -454,6 +569,10 @@ async def _give_note(turn: Turn, draft: ReportDraft, note: str | None) -> None:
         await turn.correct(texts.NOTE_TOO_LONG.format(length=len(note), limit=MAX_NOTE_LENGTH))
         return
     draft.note, draft.step = note, Step.EVIDENCE
+    if draft_items(draft):
+        # Sent earlier in the flow (or before /baocao): no need to ask for it.
+        await _show_confirm(turn, visit, draft)
+        return
     ask = texts.ASK_EVIDENCE if turn.channel.receives_files else texts.ASK_EVIDENCE_PHOTO
     await turn.say(ask, menu([[_SKIP], [_CANCEL]]))
 
@@ -461,12 +580,11 @@ async def _give_note(turn: Turn, draft: ReportDraft, note: str | None) -> None:
 async def _give_evidence(
     turn: Turn, visit: Visit, draft: ReportDraft, evidence: Evidence | None
 ) -> None:
-    evidence = evidence or Evidence(kind="")
-    draft.evidence_kind = evidence.kind or None
-    draft.evidence_file_id = evidence.file_id
-    draft.evidence_path = evidence.path
-    draft.evidence_sha256 = evidence.sha256
-    draft.evidence_text = evidence.text
+    set_first(draft, evidence)
+    await _show_confirm(turn, visit, draft)
+
+
+async def _show_confirm(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     draft.step, draft.updated_at = Step.CONFIRM, visit.now
     task = await visit.session.get(Task, draft.task_id) if draft.task_id else None
     assert task is not None and draft.status is not None
@@ -478,7 +596,7 @@ async def _give_evidence(
             status=texts.STATUS_LABELS[Status(draft.status)],
             percent=draft.percent,
             note=esc(draft.note) if draft.note else texts.NO_NOTE,
-            evidence=texts.EVIDENCE_LABELS[draft.evidence_kind or ""],
+            evidence=describe_evidence(draft_items(draft)),
         ),
         menu(rows),
     )
@@ -487,15 +605,7 @@ async def _give_evidence(
 async def _save(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     task = await visit.session.get(Task, draft.task_id) if draft.task_id else None
     assert task is not None and draft.status is not None and draft.percent is not None
-    evidence = None
-    if draft.evidence_kind:
-        evidence = Evidence(
-            kind=draft.evidence_kind,
-            file_id=draft.evidence_file_id,
-            path=draft.evidence_path,
-            sha256=draft.evidence_sha256,
-            text=draft.evidence_text,
-        )
+    items = draft_items(draft)
     reporter = await _reporter(visit, draft)
     if not await claim_draft(visit.session, draft):
         await turn.say(texts.SESSION_OVER)
@@ -505,7 +615,13 @@ async def _save(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
             visit.session,
             member=reporter,
             task=task,
-            report=ReportInput(Status(draft.status), draft.percent, draft.note or "", evidence),
+            report=ReportInput(
+                Status(draft.status),
+                draft.percent,
+                draft.note or "",
+                items[0] if items else None,
+                tuple(items[1:]),
+            ),
             now=visit.now,
             timezone=visit.commune.timezone,
             entered_by=visit.member,
@@ -515,10 +631,29 @@ async def _save(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
         return
     when = format_datetime(report.created_at, visit.commune.timezone)
     saved = texts.SAVED.format(code=task.code, version=report.version, time=when)
+    if len(items) > 1:
+        saved += "\n" + texts.SAVED_EVIDENCE.format(what=describe_evidence(items))
     if reporter.id != visit.member.id:
         saved += "\n" + texts.PROXY_SAVED.format(name=esc(reporter.name))
         await _tell_reporter(turn, reporter, visit, task, report)
-    await turn.say(saved)
+        await turn.say(saved)
+        return
+    await turn.say(saved, await _next_task_offer(visit, task))
+
+
+async def _next_task_offer(visit: Visit, done: Task) -> Menu | None:
+    """One tap to the next task not yet reported this quarter (a unit with nine tasks no
+    longer starts over from /baocao for each).
+    """
+    plan = await current_plan(visit.session, visit.commune, visit.year)
+    tasks = await tasks_in_scope(visit.session, visit.member, plan)
+    following = next_open(tasks, await _marks(visit, visit.member, plan, tasks), done)
+    if following is None:
+        return None
+    label = texts.BUTTON_NEXT_TASK.format(
+        code=following.code, title=distinctive(following.text, 24)
+    )
+    return menu([[Option(label, f"rp:start:{following.id}", ("tiep", "bao cao tiep"))]])
 
 
 async def _tell_reporter(
@@ -543,6 +678,8 @@ def _input_error(error: DomainError) -> str:
         return texts.OUT_OF_SCOPE.format(code=esc(error.detail))
     if error.reason == "bad_percent":
         return texts.BAD_PERCENT
+    if error.reason == "unfinished_at_100":
+        return texts.UNFINISHED_AT_100
     if error.reason == "note_required":
         return texts.NOTE_REQUIRED
     if error.reason == "note_too_long":
@@ -550,6 +687,10 @@ def _input_error(error: DomainError) -> str:
     if error.reason == "busy":
         return texts.BUSY
     raise error
+
+
+def _words(task: Task) -> str:
+    return task.code.replace(".", " ")  # "6 3": what a typed "6.3" folds to
 
 
 def _int(value: str) -> int:

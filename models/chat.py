@@ -118,6 +118,8 @@ class Attachment:
     size: int | None = None
     location: str = ""
     mime_type: str = ""
+    # The album (Telegram media group) it came in, if any: its items arrive one by one.
+    album: str = ""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from models.tables import (
     Member,
     Plan,
     Report,
+    ReportEvidence,
     Role,
     Status,
     Task,
@@ -59,6 +60,8 @@ class ReportInput:
     percent: int
     note: str = ""
     evidence: Evidence | None = None
+    # The items after the first (a second photo, the rest of an album).
+    more_evidence: tuple[Evidence, ...] = ()
 
 
 def status_for_percent(percent: int) -> Status:
@@ -132,18 +135,38 @@ def check_input(report: ReportInput) -> ReportInput:
     """Check a report's values; a done task is at 100%, a not-started one at 0%; a blocked
     task needs a note saying what blocks it.
 
+    A task in progress or blocked is not finished: at 100% it contradicts itself (the Word
+    report would print "gặp khó khăn, 100%"), so it is refused, not saved.
+
     Raises:
-        DomainError: ``bad_percent``, ``note_too_long`` or ``note_required``.
+        DomainError: ``bad_percent``, ``unfinished_at_100``, ``note_too_long`` or
+            ``note_required``.
     """
     if not 0 <= report.percent <= 100:
         raise DomainError("bad_percent", str(report.percent))
+    if report.status in (Status.IN_PROGRESS, Status.BLOCKED) and report.percent >= 100:
+        raise DomainError("unfinished_at_100", report.status)
     note = clean_note(report.note)
     if len(note) > MAX_NOTE_LENGTH:
         raise DomainError("note_too_long", str(len(note)))
     if report.status == Status.BLOCKED and not note:
         raise DomainError("note_required")
     percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(report.status, report.percent)
-    return ReportInput(report.status, percent, note, report.evidence)
+    return ReportInput(report.status, percent, note, report.evidence, report.more_evidence)
+
+
+def _evidence_row(report: Report, position: int, item: Evidence) -> ReportEvidence:
+    assert report.id is not None
+    return ReportEvidence(
+        commune_id=report.commune_id,
+        report_id=report.id,
+        position=position,
+        kind=item.kind,
+        file_id=item.file_id,
+        path=item.path,
+        sha256=item.sha256,
+        text=item.text,
+    )
 
 
 async def record_report(
@@ -202,6 +225,9 @@ async def record_report(
         except IntegrityError:
             # Another report on the same task and unit took this version; take the next.
             continue
+        items = [report.evidence, *report.more_evidence] if report.evidence else []
+        for position, item in enumerate(items, start=1):
+            session.add(_evidence_row(row, position, item))
         await _audit_report(session, row, entered_by or member, now)
         return row
     raise DomainError("busy")

@@ -249,9 +249,29 @@ class ReportDraft(SQLModel, table=True):
     evidence_path: str | None = None
     evidence_sha256: str | None = None
     evidence_text: str | None = None
+    # Evidence after the first (a second photo, the rest of an album), as JSON: a list of
+    # models.evidence_items.EvidenceItem; and the album the last item came in.
+    evidence_more: str | None = Field(default=None, sa_type=Text)
+    evidence_album: str | None = None
     # The office entering a report for a member who phoned it in: the member it is for.
     on_behalf_of_id: int | None = Field(default=None, foreign_key="member.id")
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class ReportEvidence(SQLModel, table=True):
+    """One item of a report's evidence, in the order sent. The report's own evidence
+    columns keep the first item, as before several were allowed.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    position: int
+    kind: str
+    file_id: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    text: str | None = None
 
 
 class ReminderStatus(StrEnum):

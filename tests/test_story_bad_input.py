@@ -128,17 +128,26 @@ async def test_other_bad_one_line_reports_save_nothing(
 # --- The wrong kind of message --------------------------------------------------------------
 
 
-async def test_a_photo_at_the_status_step_asks_for_text(world: World) -> None:
+async def test_a_photo_at_the_status_step_is_kept_and_the_question_stands(
+    world: World,
+) -> None:
+    """Evidence sent early is not refused (issue 10, point 5): it waits for the evidence
+    step, which is then not asked; the status question is still the one to answer.
+    """
     officer = await officer_at(world, "status")
     before = await draft_state(world, officer)
 
     said = await officer.send_photo(b"\xff\xd8 not now")
-    assert "gõ chữ hoặc chọn bên dưới" in one(said)
-    said = await officer.send_location(10.38, 105.43)
-    assert "gõ chữ hoặc chọn bên dưới" in one(said)
+    assert "Đã nhận ảnh làm minh chứng" in one(said) and "trả lời tiếp" in one(said)
     said = await officer.send_document(b"%PDF-1.4", "bao-cao.pdf")
-    assert "gõ chữ hoặc chọn bên dưới" in one(said)
-    assert await draft_state(world, officer) == before
+    assert "1 ảnh, 1 tệp" in one(said)
+    after = await draft_state(world, officer)
+    assert after[:5] == before[:5]  # still at the status step, nothing else answered
+    assert after[5] == "photo"
+    await officer.send("2")
+    await officer.send("50")
+    said = await officer.send("Đã khám cho 80 trẻ")
+    assert "Kiểm tra lại báo cáo" in one(said) and "1 ảnh, 1 tệp" in one(said)
 
 
 async def test_a_sticker_gets_a_friendly_answer(world: World) -> None:

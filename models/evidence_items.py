@@ -1,0 +1,70 @@
+"""Several evidence items on one report: a draft's list (kept as JSON while the report is
+entered) and the report's rows once saved.
+"""
+
+import json
+from dataclasses import asdict
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.reports import Evidence
+from models.tables import ReportDraft, ReportEvidence
+
+# Items per report: a Telegram album holds at most ten.
+MAX_EVIDENCE = 10
+
+
+def first_item(draft: ReportDraft) -> Evidence | None:
+    """The draft's first item (kept in its own columns), if any."""
+    if not draft.evidence_kind:
+        return None
+    return Evidence(
+        kind=draft.evidence_kind,
+        file_id=draft.evidence_file_id,
+        path=draft.evidence_path,
+        sha256=draft.evidence_sha256,
+        text=draft.evidence_text,
+    )
+
+
+def draft_items(draft: ReportDraft) -> list[Evidence]:
+    """Every item on the draft, first one first."""
+    first = first_item(draft)
+    if first is None:
+        return []
+    more = json.loads(draft.evidence_more) if draft.evidence_more else []
+    return [first, *(Evidence(**item) for item in more)]
+
+
+def set_first(draft: ReportDraft, evidence: Evidence | None) -> None:
+    """Make ``evidence`` the draft's only item (None: no evidence)."""
+    evidence = evidence or Evidence(kind="")
+    draft.evidence_kind = evidence.kind or None
+    draft.evidence_file_id = evidence.file_id
+    draft.evidence_path = evidence.path
+    draft.evidence_sha256 = evidence.sha256
+    draft.evidence_text = evidence.text
+    draft.evidence_more = None
+
+
+def add_item(draft: ReportDraft, evidence: Evidence) -> bool:
+    """Add ``evidence`` after the draft's items; False when it holds :data:`MAX_EVIDENCE`."""
+    items = draft_items(draft)
+    if not items:
+        set_first(draft, evidence)
+        return True
+    if len(items) >= MAX_EVIDENCE:
+        return False
+    draft.evidence_more = json.dumps([asdict(item) for item in [*items[1:], evidence]])
+    return True
+
+
+async def report_items(session: AsyncSession, report_id: int) -> list[ReportEvidence]:
+    """A saved report's items, in the order sent."""
+    statement = (
+        select(ReportEvidence)
+        .where(ReportEvidence.report_id == report_id)
+        .order_by(col(ReportEvidence.position))
+    )
+    return list(await session.exec(statement))
