@@ -91,3 +91,23 @@ async def test_the_chairman_sending_a_photo_starts_nothing(world: World) -> None
     chairman = await world.member(Role.CHAIRMAN, "Nguyễn Văn An")
     said = await chairman.send_photo(b"\xff\xd8 hello")
     assert "khi báo cáo nhiệm vụ" in said[0].text and said[0].buttons == []
+
+
+async def test_on_zalo_a_photo_first_then_typed_answers_and_the_next_task(world: World) -> None:
+    """The same on Zalo, every step typed: the picker is numbered, the next task is "1"."""
+    head = await world.zalo_member(Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 3")
+    said = await head.send_photo(b"\xff\xd8 zalo first")
+    assert "Đây là minh chứng cho nhiệm vụ nào?" in said[0].text
+    first = [line for line in said[0].text.split("\n") if line.strip().startswith("1.")]
+    assert first, said[0].text  # numbered options
+    code = first[0].split()[1]
+    await head.send(code)
+    await head.send("Đang thực hiện")
+    await head.send("40")
+    said = await head.send("đã họp dân")
+    assert "Kiểm tra lại báo cáo" in said[0].text and "1 ảnh" in said[0].text
+    said = await head.send("lưu")
+    assert "Cảm ơn" in said[0].text and "Báo cáo tiếp" in said[0].text
+    said = await head.send("1")
+    assert "Tình trạng hiện nay" in said[0].text
+    assert await saved_items(world) == [(1, "photo")]
