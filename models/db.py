@@ -118,8 +118,8 @@ def migrate(url: str) -> None:
         restrict_sqlite_files(path)
 
 
-_REVISION = re.compile(r"^revision: str = '([^']+)'", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision: str \| None = '([^']+)'", re.MULTILINE)
+_REVISION = re.compile(r"^revision: str = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision: str \| None = ['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
 def head_revision() -> str:
