@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bot import texts
 from bot.settings import Settings, SettingsError, load_settings
 from handlers.invites import invite_link
 from models.accounts import accounts_of
@@ -27,6 +28,7 @@ from models.members import (
     list_members,
     parse_role,
     pending_relinks,
+    unit_names,
 )
 from models.plan_data import PlanDataError, read_plan_file
 from models.plan_file import PlanImportError
@@ -35,7 +37,7 @@ from models.plan_loader import ensure_commune, load_plan
 from models.plan_rollover import describe_rollover, rollover
 from models.plan_sync import describe_changes, import_plan
 from models.plans import current_plan, plan_for_year
-from models.tables import AuditEntry, Commune, Member
+from models.tables import AuditEntry, Commune, Member, Role
 from models.textfold import fold
 
 log = logging.getLogger("hamlet_bot")
@@ -142,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "console" or not (settings.telegram.token or settings.zalo.token):
             if command != "console":
                 print(
-                    "No Telegram or Zalo token configured ([telegram] token or [zalo] token "
-                    "in config.toml, or HAMLET_BOT_TOKEN / HAMLET_BOT_ZALO_TOKEN): starting "
-                    "the offline console.",
+                    "Chưa có token Telegram hoặc Zalo ([telegram] token hoặc [zalo] token "
+                    "trong config.toml, hoặc HAMLET_BOT_TOKEN / HAMLET_BOT_ZALO_TOKEN): mở "
+                    "bản thử ngoại tuyến (console).",
                     flush=True,
                 )
             from bot.console import run_console
@@ -180,6 +182,9 @@ async def _commune(settings: Settings, session: object) -> Commune:
 
 async def _init(settings: Settings, year: int | None) -> int:
     spec = read_plan_file(settings.plan_file)
+    # This year's plan by default, as the bot and its reminders count in this year: the
+    # seed file's own year (2023) would leave the console showing a plan years old.
+    year = year or local(utc_now(), settings.commune.timezone).year
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
@@ -188,18 +193,19 @@ async def _init(settings: Settings, year: int | None) -> int:
     finally:
         await engine.dispose()
     plan = result.plan
-    source = f" (copied from the {spec.year} plan)" if plan.source_year else ""
-    state = "loaded" if result.created else "already loaded"
+    source = f" (chép từ kế hoạch năm {spec.year})" if plan.source_year else ""
+    state = "Đã nạp" if result.created else "Đã có sẵn"
     print(
-        f"Plan {plan.number} for {plan.year}{source} {state}: {len(spec.tasks)} tasks in "
-        f"{len(spec.areas)} areas; {result.tasks_created} created, "
-        f"{result.tasks_updated} updated."
+        f"{state} kế hoạch {plan.number} năm {plan.year}{source}: {len(spec.tasks)} nhiệm vụ, "
+        f"{len(spec.areas)} lĩnh vực; tạo mới {result.tasks_created}, "
+        f"cập nhật {result.tasks_updated}."
     )
     return 0
 
 
 async def _invite(settings: Settings, role: str, name: str, unit: str | None) -> int:
     engine = create_engine(settings.database_url)
+    names: list[str] = []  # the commune's units, to list when --unit names none of them
     try:
         async with transaction(session_factory(engine)) as session:
             commune = await _commune(settings, session)
@@ -208,9 +214,9 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
             if (
                 await session.exec(select(Plan).where(Plan.commune_id == commune.id))
             ).first() is None:
-                await load_plan(
-                    session, commune, read_plan_file(settings.plan_file), year=utc_now().year
-                )
+                year = local(utc_now(), settings.commune.timezone).year
+                await load_plan(session, commune, read_plan_file(settings.plan_file), year=year)
+            names = await unit_names(session, commune)
             issued = await create_member(
                 session,
                 commune,
@@ -223,47 +229,58 @@ async def _invite(settings: Settings, role: str, name: str, unit: str | None) ->
             )
     except DomainError as error:
         print(f"hamlet-bot: {_cli_error(error)}", file=sys.stderr)
+        if error.reason == "unknown_unit" and not error.detail:
+            print(f"Các đơn vị và ấp của xã: {', '.join(names)}.", file=sys.stderr)
         return 2
     finally:
         await engine.dispose()
-    username = settings.telegram.username or (
-        offline_username() if not settings.telegram.token else "<bot username>"
-    )
     where = f", {issued.unit.name}" if issued.unit else ""
     expires = format_date(local(issued.expires_at, settings.commune.timezone).date())
     again = (
-        " (already a member: a fresh invite; earlier codes no longer work)"
+        " (đã có trong danh sách: mã mời mới, các mã trước không dùng được nữa)"
         if issued.existing
         else ""
     )
-    print(f"Member #{issued.member.id}: {issued.member.name} ({issued.member.role}{where}){again}")
-    print(f"Invite link (one use, expires {expires}): {invite_link(username, issued.code)}")
-    print(f"Code: {issued.code}")
-    print(
-        "On Zalo: find the commune's Zalo bot, open the chat and send the code above as a "
-        "message (nothing else needed)."
-    )
+    role = _role_label(issued.member.role)
+    print(f"Thành viên #{issued.member.id}: {issued.member.name} ({role}{where}){again}")
+    print(f"Mã mời (dùng một lần, hết hạn {expires}): {issued.code}")
+    print(f"Trên Telegram: mở bot của xã và gõ /start {issued.code}")
+    if settings.telegram.username:
+        print(f"Hoặc gửi đường link này: {invite_link(settings.telegram.username, issued.code)}")
+    else:
+        # A link to a guessed bot would open someone else's bot: no link at all.
+        print(
+            "⚠️ Chưa có đường link mời: cần đặt tên bot ([telegram] username) trong "
+            "config.toml. Trong lúc chờ, người được mời dùng mã như trên."
+        )
+    print("Trên Zalo: mở bot Zalo của xã và gửi mã mời ở trên thành một tin nhắn.")
     if issued.linked:
         print(
-            "Note: this member is linked to a chat account already. If another account "
-            "uses this code, the office is asked in chat to confirm (/xacnhan or /tuchoi) "
-            "before the member moves."
+            "Lưu ý: thành viên này đã kết nối một tài khoản. Nếu tài khoản khác dùng mã này, "
+            "Văn phòng được hỏi trên bot (/xacnhan hoặc /tuchoi) trước khi chuyển."
         )
     return 0
 
 
+def _role_label(role: str) -> str:
+    return texts.ROLE_LABELS[Role(role)]
+
+
 def _cli_error(error: DomainError) -> str:
     if error.reason == "unknown_unit":
-        hint = f"; did you mean {error.detail!r}?" if error.detail else ""
-        return f"unknown unit or hamlet{hint}"
+        hint = f"; có phải «{error.detail}»?" if error.detail else ""
+        return f"không tìm thấy đơn vị hoặc ấp này{hint}"
     messages = {
-        "unknown_role": f"unknown role {error.detail!r} (chairman, office, officer, hamlet_head)",
-        "unit_required": "an officer needs --unit",
-        "hamlet_required": "a hamlet head needs --unit naming a hamlet (e.g. 'Ấp 3')",
-        "hamlet_not_allowed": "only a hamlet head belongs to a hamlet",
-        "bad_name": "--name must be 1 to 80 characters",
-        "relink_gone": "no such request waits (decided, replaced by a newer code, or too old)",
-        "account_linked": f"the new account is another member already ({error.detail})",
+        "unknown_role": (
+            f"không rõ vai trò «{error.detail}» (chairman, office, officer, hamlet_head; "
+            "hoặc lãnh đạo, văn phòng, cán bộ, trưởng ấp)"
+        ),
+        "unit_required": "cán bộ phụ trách cần có --unit (đơn vị)",
+        "hamlet_required": "trưởng ấp cần có --unit là tên ấp (ví dụ 'Ấp 3')",
+        "hamlet_not_allowed": "chỉ trưởng ấp mới gắn với một ấp",
+        "bad_name": "--name cần từ 1 đến 80 ký tự",
+        "relink_gone": "không có yêu cầu này (đã quyết định, đã có mã mới hơn, hoặc quá hạn)",
+        "account_linked": f"tài khoản mới đã thuộc về thành viên khác ({error.detail})",
     }
     return messages.get(error.reason, str(error))
 
@@ -304,9 +321,9 @@ async def _plan_rollover(settings: Settings, from_year: int, to_year: int) -> in
             )
     except DomainError as error:
         reasons = {
-            "bad_year": f"{to_year} must come after {from_year}",
-            "no_plan": f"there is no plan for {from_year}",
-            "plan_exists": f"there is a plan for {to_year} already",
+            "bad_year": f"năm {to_year} phải sau năm {from_year}",
+            "no_plan": f"chưa có kế hoạch năm {from_year}",
+            "plan_exists": f"đã có kế hoạch năm {to_year}",
         }
         print(f"hamlet-bot: {reasons.get(error.reason, str(error))}", file=sys.stderr)
         return 2
@@ -332,15 +349,15 @@ async def _export(
                 else current_plan(session, commune, wanted)
             )
             if plan is None:
-                print(f"hamlet-bot: no plan for {year}", file=sys.stderr)
+                print(f"hamlet-bot: chưa có kế hoạch năm {year}", file=sys.stderr)
                 return 2
             made = await make_export(session, commune, plan, kind=kind, now=now, period=period)
     except DomainError as error:
         if error.reason in ("bad_period", "no_plan"):
             reason = (
-                "no plan loaded"
+                "chưa nạp kế hoạch nào (chạy: hamlet-bot init)"
                 if error.reason == "no_plan"
-                else f"bad period {error.detail!r} (write it like 2026Q4)"
+                else f"quý «{error.detail}» không đúng (viết như 2026Q4)"
             )
             print(f"hamlet-bot: {reason}", file=sys.stderr)
             return 2
@@ -348,7 +365,8 @@ async def _export(
     finally:
         await engine.dispose()
     await asyncio.to_thread(output.write_bytes, made.content)
-    print(f"Wrote {output} ({len(made.content):,} bytes): plan {plan.number}, {plan.year}.")
+    size = f"{len(made.content):,}".replace(",", ".")
+    print(f"Đã ghi tệp {output} ({size} byte): kế hoạch {plan.number}, năm {plan.year}.")
     return 0
 
 
@@ -362,12 +380,18 @@ async def _members(settings: Settings) -> int:
     finally:
         await engine.dispose()
     if not rows:
-        print("No members yet. Add one with: hamlet-bot invite --role ROLE --name NAME")
+        print(
+            "Chưa có thành viên nào. Thêm bằng: hamlet-bot invite --role VAI-TRÒ "
+            "--name 'HỌ TÊN' --unit 'ĐƠN VỊ'"
+        )
     for member, unit in rows:
-        channels = sorted(a.channel for a in accounts.get(member.id or 0, []))
-        linked = f"linked ({', '.join(channels)})" if channels else "not linked"
+        channels = sorted(
+            texts.CHANNEL_LABELS.get(a.channel, a.channel)
+            for a in accounts.get(member.id or 0, [])
+        )
+        linked = f"đã kết nối ({', '.join(channels)})" if channels else "chưa kết nối"
         where = f", {unit.name}" if unit else ""
-        print(f"#{member.id} {member.name} — {member.role}{where} — {linked}")
+        print(f"#{member.id} {member.name} — {_role_label(member.role)}{where} — {linked}")
     return 0
 
 
@@ -382,10 +406,11 @@ async def _relink(settings: Settings, action: str, number: int) -> int:
             if action == "list":
                 waiting = await pending_relinks(session, commune.id or 0)
                 if not waiting:
-                    print("No request is waiting.")
+                    print("Không có yêu cầu nào đang chờ.")
                 for invite, member in waiting:
                     account = invite.claimant_name or invite.claimant_external_id
-                    print(f"#{invite.id} {member.name} ({member.role}) — new account: {account}")
+                    role = _role_label(member.role)
+                    print(f"#{invite.id} {member.name} ({role}) — tài khoản mới: {account}")
                 return 0
             done = await decide_relink(
                 session, number, commune_id=commune.id or 0, actor=CLI,
@@ -397,7 +422,7 @@ async def _relink(settings: Settings, action: str, number: int) -> int:
         return 1
     finally:
         await engine.dispose()
-    verb = "moved to the new account" if action == "confirm" else "kept on its account"
+    verb = "đã chuyển sang tài khoản mới" if action == "confirm" else "giữ tài khoản cũ"
     print(f"{done.member.name}: {verb}.")
     return 0
 
@@ -562,13 +587,6 @@ def _value(value: object) -> str:
         return "–"
     text = str(value)
     return text if len(text) <= 30 else text[:29] + "…"
-
-
-def offline_username() -> str:
-    """The offline console's bot name (its module loads only when it is needed)."""
-    from bot.offline import OFFLINE_BOT_USERNAME
-
-    return OFFLINE_BOT_USERNAME
 
 
 if __name__ == "__main__":

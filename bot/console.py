@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlmodel import select
 
+from bot import texts
 from bot.app import build_application, start_application, stop_application
 from bot.offline import OfflineBotAPI
 from bot.phone import BotMessage, Phone
@@ -45,24 +46,37 @@ _DEMO_MEMBERS = [
     (Role.HAMLET_HEAD, "Phạm Thị Dung", "Ấp 1"),
 ]
 _DEMO_ID_BASE = 900_000_000
-HELP = """Console commands (everything else is sent to the bot as typed text):
-  /as NAME      talk as that member (part of the name is enough; /as stranger: not a member)
-  /who          list the members you can talk as
-  /photo        send a photo        /file NAME   send a document   /location  share a location
-  /sticker      send a sticker      /quit        leave
-  /tick [YYYY-MM-DD HH:MM]   run the reminder scheduler now, or as if at that local time
-Type a button's number to tap it."""
+HELP = """Lệnh của bản thử (mọi dòng khác được gửi cho bot như tin nhắn):
+  /as TÊN       nói với tư cách thành viên đó (một phần tên là đủ; /as stranger: người lạ)
+  /who          các thành viên có thể chọn
+  /photo        gửi một ảnh         /file ĐƯỜNG-DẪN  gửi tệp đó    /location  gửi vị trí
+  /sticker      gửi nhãn dán        /quit        thoát
+  /tick [YYYY-MM-DD HH:MM]   chạy bộ nhắc việc ngay, hoặc như vào giờ đó (giờ địa phương)
+Gõ số của nút để bấm nút đó."""
 
 
 def _plain(text: str) -> str:
     return html.unescape(re.sub(r"</?(b|i|code|a)[^>]*>", "", text))
 
 
+def _read_file(argument: str) -> tuple[Path, bytes | None]:
+    """The file a console user named, and its bytes (None if there is no such file)."""
+    path = Path(argument).expanduser()
+    return path, path.read_bytes() if path.is_file() else None
+
+
 class Console:
     """Reads lines, sends them as the current member, prints what the bot answers."""
 
-    def __init__(self, settings: Settings, out: TextIO, channel: str = TELEGRAM) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        out: TextIO,
+        channel: str = TELEGRAM,
+        files_dir: Path = FILES_DIR,
+    ) -> None:
         self.api = OfflineBotAPI()
+        self.files_dir = files_dir
         self.application = build_application(settings, request=self.api)
         self.out = out
         self.channel = channel
@@ -90,7 +104,7 @@ class Console:
         services_of(self.application).channels[ZALO] = self.zalo.channel
         await self._ensure_demo_members()
         if self.channel == ZALO:
-            self.say("-- Zalo: options are numbered lines; type the number, the label or a word.")
+            self.say("-- Zalo: các lựa chọn là các dòng đánh số; gõ số, tên lựa chọn hoặc một từ.")
         self.say(HELP)
         if self.members:
             # Start as someone who reports: that is what most users of the bot do.
@@ -110,7 +124,7 @@ class Console:
             statement = select(Member).where(Member.commune_id == commune.id)
             members = list(await session.exec(statement))
             if not members:
-                self.say("The database has no members yet: adding four demo members.")
+                self.say("Cơ sở dữ liệu chưa có thành viên: thêm bốn thành viên mẫu.")
                 for offset, (role, name, unit) in enumerate(_DEMO_MEMBERS, start=1):
                     issued = await create_member(
                         session, commune, role=role, name=name, unit_text=unit, now=services.now()
@@ -144,7 +158,7 @@ class Console:
     def _switch(self, member: Member | None) -> None:
         user_id = self.telegram_ids[member.id or 0] if member else STRANGER_ID
         assert user_id is not None
-        name = member.name if member else "stranger"
+        name = member.name if member else "người lạ"
         if user_id not in self.phones:
             self.phones[user_id] = (
                 ZaloPhone(self.zalo, self.zalo_api, str(user_id), name)
@@ -152,21 +166,21 @@ class Console:
                 else Phone(self.application, self.api, user_id, name)
             )
         self.current, self.current_name, self.buttons = self.phones[user_id], name, []
-        self.say(f"-- now talking as {name}")
+        self.say(f"-- đang nói với tư cách {name}")
         waiting = self.current.inbox()
         if waiting:
-            self.say("-- messages that came while you were away:")
+            self.say("-- tin nhắn đến trong lúc vắng mặt:")
             self._show(waiting)
 
     def _who(self) -> None:
         for member in self.members:
-            self.say(f"  {member.name} ({member.role})")
-        self.say("  stranger (not a member)")
+            self.say(f"  {member.name} ({texts.ROLE_LABELS[Role(member.role)]})")
+        self.say("  stranger (người lạ, chưa là thành viên)")
 
     def _show(self, messages: list[BotMessage]) -> None:
         for message in messages:
             if message.method == "editMessageText":
-                self.say("🤖 (edited)")
+                self.say("🤖 (sửa tin trước)")
             for line in _plain(message.text).split("\n"):
                 self.say(f"🤖 {line}" if line else "🤖")
             if message.buttons:
@@ -178,7 +192,7 @@ class Console:
                         cells.append(f"[{len(self.buttons)}] {label}")
                     self.say("    " + "   ".join(cells))
         if not messages:
-            self.say("🤖 (no answer)")
+            self.say("🤖 (không trả lời)")
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; return False to leave."""
@@ -194,10 +208,10 @@ class Console:
         """
         for call in self.api.calls[before:]:
             for name, content in call.files.items():
-                FILES_DIR.mkdir(parents=True, exist_ok=True)
-                target = FILES_DIR / Path(name).name
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                target = self.files_dir / Path(name).name
                 target.write_bytes(content)
-                self.say(f"📎 {call.method[4:].lower()} saved as {target}")
+                self.say(f"📎 Bot gửi tệp {target.name}, đã lưu tại {target}")
 
     async def _handle(self, line: str) -> bool:
         line = line.strip()
@@ -220,11 +234,11 @@ class Console:
             if command == "/sticker":
                 self._show(await phone.send_sticker())
             elif command in ("/file", "/location"):
-                self.say("-- the Zalo bot receives text, images and stickers only")
+                self.say("-- bot Zalo chỉ nhận chữ, ảnh và nhãn dán")
             else:
                 self._show(await phone.send(line))  # a number chooses an option by typing
         elif command == "/file":
-            self._show(await phone.send_document(b"%PDF-1.4 demo", argument or "bao-cao.pdf"))
+            await self._send_file(phone, argument.strip())
         elif command == "/location":
             self._show(await phone.send_location(10.3759, 105.4185))
         elif command == "/sticker":
@@ -237,6 +251,19 @@ class Console:
             self._show(await phone.send(line))
         return True
 
+    async def _send_file(self, phone: Phone, argument: str) -> None:
+        """Send a file from this computer, as a member would attach it (a plan to import,
+        a scanned minute as evidence).
+        """
+        if not argument:
+            self.say("-- /file ĐƯỜNG-DẪN: gửi một tệp trên máy, ví dụ /file ke-hoach-2026.docx")
+            return
+        path, content = await asyncio.to_thread(_read_file, argument)
+        if content is None:
+            self.say(f"-- Không tìm thấy tệp «{path}». Kiểm tra lại đường dẫn.")
+            return
+        self._show(await phone.send_document(content, path.name))
+
     async def _tick(self, when: str) -> None:
         services = services_of(self.application)
         moment = services.now()
@@ -244,7 +271,7 @@ class Console:
             try:
                 local_time = datetime.strptime(when.strip(), "%Y-%m-%d %H:%M")
             except ValueError:
-                self.say("-- /tick takes a local time like 2026-12-24 08:05")
+                self.say("-- /tick cần giờ địa phương, ví dụ /tick 2026-12-24 08:05")
                 return
             zone = ZoneInfo(services.settings.commune.timezone)
             moment = local_time.replace(tzinfo=zone).astimezone(UTC)
@@ -260,20 +287,23 @@ class Console:
             if c.method == "sendMessage"
         ]
         names = {str(self.telegram_ids[m.id or 0]): m.name for m in self.members}
-        held = " (quiet hours: held until morning)" if result.held else ""
-        self.say(f"-- scheduler: {result.due} due, {result.recorded} new, {len(sent)} sent{held}")
+        held = " (giờ nghỉ: giữ đến sáng)" if result.held else ""
+        self.say(
+            f"-- bộ nhắc việc: {result.due} đến hạn, {result.recorded} mới, "
+            f"đã gửi {len(sent)}{held}"
+        )
         me = self.current.user_id if self.current else None
         for chat_id, text in sent:
             chat = str(chat_id)
             if chat == str(me):
                 continue  # shown below as the current member's own messages, with buttons
-            self.say(f"-- to {names.get(chat, chat)}:")
+            self.say(f"-- gửi {names.get(chat, chat)}:")
             for line in _plain(str(text)).split("\n"):
                 self.say(f"   📨 {line}")
         if self.current is not None:
             mine = self.current.inbox()
             if mine:
-                self.say(f"-- to you ({self.current_name}):")
+                self.say(f"-- gửi anh/chị ({self.current_name}):")
                 self._show(mine)
 
     def _choose(self, name: str) -> None:
@@ -285,7 +315,7 @@ class Console:
             if wanted and wanted in fold(member.name):
                 self._switch(member)
                 return
-        self.say(f"-- no member matches {name!r}; /who lists them")
+        self.say(f"-- không có thành viên nào khớp «{name}»; gõ /who để xem danh sách")
 
     def prompt(self) -> str:
         """The input prompt: who you are typing as."""

@@ -69,8 +69,8 @@ HELP_LINES = {
     "report": "/baocao — báo cáo tiến độ một nhiệm vụ",
     "quick": "/baocao 6.3 75 ghi chú — báo cáo nhanh trong một dòng",
     "tasks": "/nhiemvu — các nhiệm vụ của anh/chị và tình trạng",
-    "summary": "/tonghop — tổng hợp kèm biểu đồ (lọc: q2, 2023, ấp 3, 6)",
-    "summary_text": "/tonghop — tổng hợp tiến độ (lọc: q2, 2023, ấp 3, 6)",
+    "summary": "/tonghop — tổng hợp kèm biểu đồ (lọc: q2, 2026, ấp 3, 6)",
+    "summary_text": "/tonghop — tổng hợp tiến độ (lọc: q2, 2026, ấp 3, 6)",
     "invite": "/moi — mời thêm thành viên",
     "members": "/thanhvien — danh sách thành viên",
     "cancel": "/huy — hủy việc đang làm dở",
@@ -79,7 +79,11 @@ HELP_LINES = {
     "proxy": "/baothay Ấp 3 — ghi báo cáo thay người báo qua điện thoại",
     "overdue": "/trehan — nhiệm vụ trễ hạn",
     "missing": "/chuabaocao — ai chưa báo cáo quý này",
-    "export": "/xuat — tải báo cáo Excel; /xuat word — báo cáo Word",
+    "export": (
+        "/xuat — tải báo cáo Excel; /xuat word — báo cáo Word; "
+        "/xuat pctn — báo cáo quý phòng, chống tham nhũng (thêm quý nếu cần: /xuat pctn q3)"
+    ),
+    "plan_file": "📎 Gửi tệp kế hoạch (Word hoặc Excel) vào đây để nạp hoặc cập nhật kế hoạch",
     "mute": "/tamdung 7 — tạm dừng nhắc nhở thường kỳ 7 ngày",
     "help": "/help — xem hướng dẫn này",
 }
@@ -143,7 +147,10 @@ CANCELLED = "Đã hủy. Chưa có gì được lưu."
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
 STEP_PASSED = "Bước này đã qua."
 SESSION_OVER = "Phiên báo cáo này đã kết thúc. Gõ /baocao để bắt đầu lại."
-OUT_OF_SCOPE = "Nhiệm vụ {code} không thuộc phạm vi báo cáo của anh/chị."
+OUT_OF_SCOPE = (
+    "Nhiệm vụ {code} không thuộc phạm vi báo cáo của anh/chị. "
+    "Gõ /nhiemvu để xem các nhiệm vụ của anh/chị."
+)
 UNKNOWN_TASK = "Không có nhiệm vụ <b>{code}</b> trong kế hoạch. Mã nhiệm vụ có dạng 6.3."
 BAD_TASK_ANSWER = "Anh/chị vui lòng chọn một mục, hoặc gõ mã nhiệm vụ, ví dụ <b>{example}</b>."
 BAD_STATUS = "Anh/chị vui lòng chọn một mục, hoặc gõ số từ 1 đến 4 (ví dụ: 2 = Đang thực hiện)."
@@ -194,7 +201,11 @@ TASKS_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm
 SUMMARY_TITLE = "📊 <b>Kế hoạch {number} — năm {year}</b>\n{quarter} · {time}"
 SUMMARY_UPDATED = "cập nhật {time}"
 SUMMARY_AS_OF_END = "tính đến hết ngày {date}"
-SUMMARY_OVERALL = "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)"
+SUMMARY_OVERALL = (
+    "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)\n"
+    "<i>{percent}% là tiến độ trung bình của {total} nhiệm vụ, "
+    "tính cả phần đã làm của nhiệm vụ chưa xong.</i>"
+)
 SUMMARY_AREA = "<b>{number}. {name}</b> — {total} nhiệm vụ\n{counts}"
 SUMMARY_LEGEND = "✅ xong · 🔄 đang làm · ⚠️ vướng · ⬜ chưa làm · ▫️ chưa báo cáo"
 SUMMARY_MISSING_TITLE = "📭 <b>Chưa báo cáo đủ {quarter}</b> (đã báo cáo/số nhiệm vụ)"
@@ -231,6 +242,7 @@ INVITE_ERRORS_OFFICE = {
     "bad_name": "Họ tên không hợp lệ (cần từ 1 đến 80 ký tự).",
 }
 UNKNOWN_UNIT_HINT = " Có phải anh/chị muốn nói «{nearest}»?"
+UNKNOWN_UNIT_LIST = "\nCác đơn vị và ấp của xã: {names}."
 MEMBERS_HEADER = "<b>Thành viên ({count}):</b>"
 MEMBER_LINE = "{icon} {name} — {role}{unit}"
 
@@ -277,11 +289,18 @@ ESCALATION_LINE = "• <b>{unit}</b> ({who}): {codes}"
 ESCALATION_NOBODY_LINE = "• <b>Chưa có người phụ trách trên bot</b> ({count}): {names}"
 ANTICORRUPTION = (
     "📑 <b>Nhắc báo cáo quý về phòng, chống tham nhũng</b>\n"
-    "Anh/chị vui lòng gửi báo cáo {quarter} về Thanh tra thành phố trước ngày {last_day}."
+    "Anh/chị vui lòng gửi báo cáo {quarter} về Thanh tra thành phố trước ngày {last_day}.\n"
+    "{how}"
+)
+ANTICORRUPTION_HOW = "Gõ /xuat pctn để nhận bản báo cáo (Word) soạn sẵn từ số liệu trên bot."
+ANTICORRUPTION_ASK_OFFICE = (
+    "Văn phòng UBND xã gõ /xuat pctn trên bot để lấy bản báo cáo (Word) soạn sẵn; "
+    "anh/chị nhờ Văn phòng gửi bản này để hoàn thiện."
 )
 DIGEST = (
     "📊 <b>Tóm tắt tuần</b> ({date})\n"
-    "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong)\n"
+    "Hoàn thành chung: <b>{percent}%</b> ({done}/{total} nhiệm vụ xong; "
+    "{percent}% là tiến độ trung bình của các nhiệm vụ)\n"
     "Tuần qua: {reports} báo cáo mới, {newly_done} nhiệm vụ hoàn thành.\n"
     "⚠️ Gặp khó khăn: {blocked} · 📭 Chưa báo cáo quý này: {missing} đơn vị/ấp\n"
     "Gõ /tonghop để xem chi tiết."
@@ -310,10 +329,11 @@ UNMUTED = "Đã bật lại nhắc nhở thường kỳ."
 # --- Summary views ------------------------------------------------------------------------
 SUMMARY_SCOPE_TITLE = "📊 <b>{scope}</b> — Kế hoạch {number}, năm {year}\n{quarter} · {time}"
 SUMMARY_USAGE = (
-    "Xem tổng hợp theo: quý (<b>/tonghop q2</b>), năm (<b>/tonghop 2023</b>), "
+    "Xem tổng hợp theo: quý (<b>/tonghop q2</b>), năm (<b>/tonghop 2026</b>), "
     "ấp hoặc đơn vị (<b>/tonghop ấp 3</b>), lĩnh vực (<b>/tonghop 6</b>)."
 )
 SUMMARY_NO_PLAN_YEAR = "Không có kế hoạch năm {year}."
+SUMMARY_PLAN_YEARS = "Các năm có kế hoạch: {years}."
 SUMMARY_NO_AREA = "Không có lĩnh vực {number}. Kế hoạch có các lĩnh vực từ 1 đến {last}."
 SUMMARY_OTHER_UNIT = "Anh/chị chỉ xem được tổng hợp của {unit}."
 SUMMARY_CHART_CAPTION = "Biểu đồ tiến độ — {scope}, {quarter}"
@@ -325,7 +345,7 @@ OVERDUE_NONE = "✅ Không có nhiệm vụ nào trễ hạn{scope}."
 OVERDUE_NOT_YET = "Hạn báo cáo năm là {deadline}: chưa đến hạn."
 MISSING_TITLE = "📭 <b>Chưa báo cáo đủ {quarter}</b> (đã báo cáo/số nhiệm vụ)"
 MISSING_LINE = "• <b>{name}</b> ({who}): {reported}/{in_scope} nhiệm vụ"
-MISSING_NOBODY = "chưa có người phụ trách"
+MISSING_NOBODY = "chưa có người phụ trách trên bot"
 MISSING_NONE = "📬 Tất cả đơn vị và ấp đã báo cáo {quarter}."
 MISSING_OWN = "📭 <b>{unit}</b> còn {count} nhiệm vụ chưa báo cáo {quarter}:"
 MISSING_OWN_NONE = "📬 {unit} đã báo cáo đủ các nhiệm vụ trong {quarter}. Cảm ơn anh/chị!"
@@ -333,12 +353,27 @@ MISSING_OWN_NONE = "📬 {unit} đã báo cáo đủ các nhiệm vụ trong {qu
 # --- Reports entered by the office, and review ----------------------------------------------
 PROXY_USAGE = (
     "Ghi báo cáo thay (khi trưởng ấp hoặc cán bộ báo qua điện thoại): "
-    "<b>/baothay tên hoặc ấp</b>, ví dụ /baothay Ấp 3"
+    "<b>/baothay tên ấp, đơn vị hoặc người báo cáo</b>, ví dụ /baothay Ấp 3"
 )
-PROXY_NOT_FOUND = "Không tìm thấy thành viên nào khớp «{text}». Gõ /thanhvien để xem danh sách."
-PROXY_MANY = "Có nhiều người khớp «{text}»: {names}. Anh/chị gõ rõ hơn."
-PROXY_NOT_REPORTER = "{name} không phải người báo cáo nhiệm vụ."
-PROXY_HEADER = "✍️ Báo cáo thay cho <b>{name}</b>."
+PROXY_NOT_FOUND = (
+    "Không tìm thấy ấp, đơn vị hay thành viên nào khớp «{text}».\n"
+    "Các ấp và đơn vị: {units}.\nAnh/chị gõ lại, ví dụ: /baothay Ấp 3"
+)
+PROXY_MANY = "Có nhiều ấp, đơn vị hoặc người khớp «{text}». Anh/chị chọn một:"
+PROXY_TOO_MANY = (
+    "Có quá nhiều ấp, đơn vị hoặc người khớp «{text}». Anh/chị gõ rõ hơn, ví dụ: /baothay Ấp 3"
+)
+PROXY_NOT_REPORTER = (
+    "{name} không phải người báo cáo nhiệm vụ. "
+    "Anh/chị gõ /baothay và tên ấp hoặc đơn vị, ví dụ: /baothay Ấp 3"
+)
+PROXY_NO_TASKS = (
+    "{unit} không có nhiệm vụ nào trong kế hoạch năm {year}, nên không có gì để báo cáo thay. "
+    "Gõ /tonghop để xem các đơn vị và ấp có nhiệm vụ."
+)
+PROXY_OWN_REPORT = "Lệnh /baothay dành cho Văn phòng UBND xã. Anh/chị tự báo cáo bằng /baocao."
+PROXY_HEADER = "✍️ Báo cáo thay cho <b>{name}</b>. Đơn vị: {unit}."
+PROXY_HEADER_UNIT = "✍️ Báo cáo thay cho <b>{unit}</b>."
 PROXY_SAVED = "(Ghi thay cho {name}; báo cáo ghi rõ anh/chị là người nhập.)"
 PROXY_NOTICE = (
     "✍️ {office} (Văn phòng UBND xã) đã ghi báo cáo nhiệm vụ <b>{code}</b> thay anh/chị: "
@@ -356,6 +391,7 @@ REVIEW_CARD = (
 )
 REVIEW_RETURNED_BEFORE = "↩️ Lần {version} đã bị trả lại với nhận xét: <i>{comment}</i>"
 REVIEW_ENTERED_BY = " (do {name} nhập)"
+REVIEW_ENTERED_FOR_UNIT = " (nhập thay, đơn vị chưa có ai trên bot)"
 REVIEW_ACCEPT = "✅ Chấp nhận"
 REVIEW_RETURN = "↩️ Trả lại"
 REVIEW_LATER = "⏭ Để sau"

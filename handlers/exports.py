@@ -17,7 +17,7 @@ from bot import texts
 from bot.services import Services
 from bot.texts import esc
 from handlers.context import Visit, members_only
-from handlers.overview import parse_summary_filter
+from handlers.overview import no_plan_for_year, parse_summary_filter
 from handlers.turn import Turn
 from models.errors import DomainError
 from models.exports import ExportRequest, make_export_briefly, parse_format, plan_export
@@ -47,7 +47,7 @@ async def export_command(turn: Turn, visit: Visit) -> None:
         if year is not None and year != plan.year:
             other = await plan_for_year(visit.session, visit.commune, year)
             if other is None:
-                await turn.say(texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+                await turn.say(await no_plan_for_year(visit, year))
                 return
             plan = other
         period = f"{plan.year}Q{quarter}" if quarter else None

@@ -11,7 +11,13 @@ from models.accounts import accounts_of
 from models.audit import Actor
 from models.clock import format_date, local
 from models.errors import DomainError
-from models.members import IssuedInvite, create_member, list_members, parse_role
+from models.members import (
+    IssuedInvite,
+    create_member,
+    list_members,
+    parse_role,
+    unit_names,
+)
 from models.tables import Role
 
 
@@ -38,8 +44,7 @@ def invite_message(issued: IssuedInvite, bot_username: str, timezone: str) -> st
 @members_only({Role.OFFICE})
 async def invite_command(turn: Turn, visit: Visit) -> None:
     """/moi vai trò; họ tên; đơn vị — create a member and show their one-time link."""
-    rest = " ".join(turn.args)
-    parts = [part.strip() for part in rest.replace("|", ";").split(";")]
+    parts = _invite_parts(" ".join(turn.args))
     if len(parts) < 2 or not parts[0] or not parts[1]:
         await turn.say(texts.INVITE_USAGE)
         return
@@ -55,11 +60,30 @@ async def invite_command(turn: Turn, visit: Visit) -> None:
             actor=Actor.of(visit.member),
         )
     except DomainError as error:
-        hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
+        hint = await unknown_unit_hint(visit, error) if error.reason == "unknown_unit" else ""
         template = texts.INVITE_ERRORS_OFFICE[error.reason]
         await turn.say(template.format(detail=esc(error.detail), hint=hint))
         return
     await turn.say(invite_message(issued, visit.services.bot_username, visit.commune.timezone))
+
+
+def _invite_parts(text: str) -> list[str]:
+    """Role, name and unit, split on ";" or "|" or, when neither is typed, on the first two
+    commas (a unit's own name may hold a comma: "Lao động, Thương binh và Xã hội").
+    """
+    if ";" in text or "|" in text:
+        return [part.strip() for part in text.replace("|", ";").split(";")]
+    return [part.strip() for part in text.split(",", 2)]
+
+
+async def unknown_unit_hint(visit: Visit, error: DomainError) -> str:
+    """The close match for a unit name typed wrong or, with none close enough, the names
+    the commune knows (a wrong guess misleads more than a list).
+    """
+    if error.detail:
+        return texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail))
+    names = await unit_names(visit.session, visit.commune)
+    return texts.UNKNOWN_UNIT_LIST.format(names=", ".join(esc(n) for n in names))
 
 
 @members_only({Role.OFFICE, Role.CHAIRMAN})

@@ -20,7 +20,7 @@ _HELP_KEYS = {
     Role.CHAIRMAN: ["summary", "overdue", "missing", "export", "members", "mute", "help"],
     Role.OFFICE: [
         "summary", "remind", "review", "proxy", "overdue", "missing", "export",
-        "report", "tasks", "invite", "members", "cancel", "help",
+        "report", "tasks", "invite", "members", "mute", "cancel", "plan_file", "help",
     ],
     Role.OFFICER: _REPORTER_HELP,
     Role.HAMLET_HEAD: _REPORTER_HELP,
@@ -29,7 +29,7 @@ _MENU = {
     Role.CHAIRMAN: ["tonghop", "trehan", "chuabaocao", "xuat", "thanhvien", "tamdung", "help"],
     Role.OFFICE: [
         "tonghop", "duyet", "nhacnho", "baothay", "chuabaocao", "trehan", "xuat",
-        "baocao", "nhiemvu", "moi", "thanhvien", "huy", "help",
+        "baocao", "nhiemvu", "moi", "thanhvien", "tamdung", "huy", "help",
     ],
     Role.OFFICER: _REPORTER_MENU,
     Role.HAMLET_HEAD: _REPORTER_MENU,
@@ -43,6 +43,9 @@ def help_text(role: Role, files: bool = True, photos: bool = True) -> str:
     ``photos``: whether /tonghop comes with its chart there.
     """
     keys = [k if photos or k != "summary" else "summary_text" for k in _HELP_KEYS[role]]
+    if not files:
+        # A channel that sends no documents takes none either (Zalo): no plan file there.
+        keys = [k for k in keys if k != "plan_file"]
     lines = [texts.HELP_HEADER, *(texts.HELP_LINES[key] for key in keys)]
     footer = [texts.HELP_FOOTER]
     if not files and "export" in keys:

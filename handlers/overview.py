@@ -7,6 +7,8 @@ Chairman and office see the whole commune; officers and hamlet heads see their o
 import re
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from bot import texts
 from bot.texts import esc
 from handlers.charts import draw_summary_chart
@@ -154,8 +156,20 @@ async def _plan(turn: Turn, visit: Visit, year: int | None) -> Plan | None:
         return await current_plan(visit.session, visit.commune, visit.year)
     plan = await plan_for_year(visit.session, visit.commune, year)
     if plan is None:
-        await turn.say(texts.SUMMARY_NO_PLAN_YEAR.format(year=year))
+        await turn.say(await no_plan_for_year(visit, year))
     return plan
+
+
+async def no_plan_for_year(visit: Visit, year: int) -> str:
+    """The answer to a year with no plan, naming the years that have one (the example in
+    /help cannot know which years a commune has).
+    """
+    statement = (
+        select(Plan.year).where(Plan.commune_id == visit.commune.id).order_by(col(Plan.year))
+    )
+    years = ", ".join(str(y) for y in await visit.session.exec(statement))
+    missing = texts.SUMMARY_NO_PLAN_YEAR.format(year=year)
+    return f"{missing}\n{texts.SUMMARY_PLAN_YEARS.format(years=years)}" if years else missing
 
 
 async def _unit_for(turn: Turn, visit: Visit, unit_text: str | None) -> tuple[bool, Unit | None]:
@@ -182,6 +196,8 @@ async def _unit_for(turn: Turn, visit: Visit, unit_text: str | None) -> tuple[bo
     try:
         return False, await find_unit(visit.session, visit.commune, unit_text)
     except DomainError as error:
+        # Whatever was typed may have been meant as a filter: show how filters are written.
         hint = texts.UNKNOWN_UNIT_HINT.format(nearest=esc(error.detail)) if error.detail else ""
-        await turn.say(texts.INVITE_ERRORS_OFFICE["unknown_unit"].format(hint=hint))
+        unknown = texts.INVITE_ERRORS_OFFICE["unknown_unit"].format(hint=hint)
+        await turn.say(f"{unknown}\n{texts.SUMMARY_USAGE}")
         return True, None

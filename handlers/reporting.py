@@ -17,6 +17,7 @@ from bot.texts import esc
 from handlers import answers
 from handlers.context import Visit, members_only
 from handlers.notices import notify
+from handlers.proxy import ProxyTarget, draft_target, proxy_header
 from handlers.task_picker import (
     PickerMarks,
     distinct_labels,
@@ -69,39 +70,41 @@ async def report_command(turn: Turn, visit: Visit) -> None:
 
 
 async def start_report(
-    turn: Turn, visit: Visit, args: list[str], on_behalf_of: Member | None = None
+    turn: Turn, visit: Visit, args: list[str], on_behalf_of: ProxyTarget | None = None
 ) -> None:
     """Start reporting: one-line form when ``args`` are given, else the task list.
 
-    With ``on_behalf_of``, the office enters a report for a member who phoned it in: the
-    member's scope applies, and the report records both.
+    With ``on_behalf_of``, the office enters a report phoned in, for a unit or hamlet (with
+    or without anyone on the bot) or a member: their scope applies, and the report records
+    who typed it.
     """
     plan = await current_plan(visit.session, visit.commune, visit.year)
     if args:
         await _quick_report(turn, visit, plan, args)
         return
-    tasks = await tasks_in_scope(visit.session, on_behalf_of or visit.member, plan)
+    reporter = on_behalf_of.reporter if on_behalf_of else visit.member
+    tasks = await tasks_in_scope(visit.session, reporter, plan)
     if not tasks:
         await turn.say(texts.NO_TASKS)
         return
     # A report started now is what the next typed lines answer, not a review comment.
     await drop_return(visit.session, visit.member)
     draft = await start_draft(visit.session, visit.member, visit.now)
-    draft.on_behalf_of_id = on_behalf_of.id if on_behalf_of else None
-    marks = await _marks(visit, on_behalf_of or visit.member, plan, tasks)
+    if on_behalf_of is not None:
+        on_behalf_of.mark(draft)
+    marks = await _marks(visit, reporter, plan, tasks)
     text, markup = _task_page(tasks, draft.page, marks)
     if on_behalf_of is not None:
-        text = texts.PROXY_HEADER.format(name=esc(on_behalf_of.name)) + "\n" + text
+        text = on_behalf_of.header() + "\n" + text
     await turn.say(text, markup)
 
 
 async def _reporter(visit: Visit, draft: ReportDraft) -> Member:
-    """Whose report this is: the member typing, or the one the office reports for."""
-    if draft.on_behalf_of_id is None:
-        return visit.member
-    member = await visit.session.get(Member, draft.on_behalf_of_id)
-    assert member is not None and member.commune_id == visit.member.commune_id
-    return member
+    """Whose report this is: the member typing, or the member or unit the office reports
+    for (a unit with nobody on the bot as its stand-in).
+    """
+    target = await draft_target(visit.session, draft)
+    return visit.member if target is None else target.reporter
 
 
 @members_only()
@@ -589,8 +592,10 @@ async def _show_confirm(turn: Turn, visit: Visit, draft: ReportDraft) -> None:
     task = await visit.session.get(Task, draft.task_id) if draft.task_id else None
     assert task is not None and draft.status is not None
     rows = [[Option(texts.BUTTON_SAVE, "rp:save", ("luu", "co", "dong y", "ok")), _CANCEL]]
+    whose = await proxy_header(visit.session, draft)  # a report phoned in: whose it is
     await turn.say(
-        texts.CONFIRM.format(
+        (whose + "\n" if whose else "")
+        + texts.CONFIRM.format(
             code=task.code,
             title=esc(shorten(task.text, 80)),
             status=texts.STATUS_LABELS[Status(draft.status)],
@@ -659,7 +664,11 @@ async def _next_task_offer(visit: Visit, done: Task) -> Menu | None:
 async def _tell_reporter(
     turn: Turn, reporter: Member, visit: Visit, task: Task, report: Report
 ) -> None:
-    """The member the office reported for learns of it."""
+    """The member the office reported for learns of it (a unit with nobody on the bot has
+    no one to tell).
+    """
+    if reporter.id is None:
+        return
     text = texts.PROXY_NOTICE.format(
         office=esc(visit.member.name),
         code=task.code,

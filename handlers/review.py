@@ -1,4 +1,5 @@
-"""The office reviews reports (/duyet) and enters reports phoned in (/baothay).
+"""The office reviews reports (/duyet) and enters reports phoned in (/baothay), for a unit
+or hamlet or a member (whom: :mod:`handlers.proxy`).
 
 A returned report carries a comment that must say everything missing (the plan: a file is
 sent back to be completed at most once); the reporter is told at once and can report again
@@ -16,15 +17,17 @@ from sqlmodel import select
 
 from bot import texts
 from bot.texts import esc
-from handlers import reporting
+from handlers import proxy, reporting
 from handlers.context import Visit, members_only
 from handlers.notices import notify
+from handlers.reporting import describe_evidence
 from handlers.turn import Turn, send_later
 from models.chat import Attachment, Channel, ChannelError, Menu, Option, menu
 from models.clock import as_utc, format_datetime
 from models.errors import DomainError
+from models.evidence_items import saved_items
 from models.plans import current_plan
-from models.reports import REPORTING_ROLES, clean_note
+from models.reports import REPORTING_ROLES, Evidence, clean_note, tasks_in_scope
 from models.review import (
     drop_return,
     pending_return,
@@ -81,11 +84,12 @@ async def _show_next(turn: Turn, visit: Visit, after_id: int) -> None:
     author = await visit.session.get(Member, report.member_id)
     typist = await visit.session.get(Member, report.entered_by_id)
     assert task is not None and unit is not None and author is not None
-    entered = (
-        texts.REVIEW_ENTERED_BY.format(name=esc(typist.name))
-        if typist is not None and typist.id != author.id
-        else ""
-    )
+    entered = ""
+    if typist is not None and typist.id != author.id:
+        entered = texts.REVIEW_ENTERED_BY.format(name=esc(typist.name))
+    elif author.unit_id != report.unit_id:
+        entered = texts.REVIEW_ENTERED_FOR_UNIT  # a unit with nobody on the bot
+    evidence = await saved_items(visit.session, report)
     card = texts.REVIEW_CARD.format(
         count=count,
         code=task.code,
@@ -96,7 +100,7 @@ async def _show_next(turn: Turn, visit: Visit, after_id: int) -> None:
         status=texts.STATUS_LABELS[Status(report.status)],
         percent=report.percent,
         note=esc(report.note) if report.note else texts.NO_NOTE,
-        evidence=texts.EVIDENCE_LABELS[report.evidence_kind or ""],
+        evidence=describe_evidence(evidence),
         time=format_datetime(report.created_at, visit.commune.timezone),
         version=report.version,
     )
@@ -118,23 +122,24 @@ async def _show_next(turn: Turn, visit: Visit, after_id: int) -> None:
     if turn.channel.has_buttons:  # without buttons the options are numbered lines already
         card += "\n" + texts.REVIEW_TYPE_HINT
     await show_card(visit.session, visit.member, report.id or 0, visit.now)
-    await _show_evidence(turn, report)
+    for item in evidence:
+        await _show_evidence(turn, item)
     await turn.say(card, card_menu(report.id or 0))
 
 
-async def _show_evidence(turn: Turn, report: Report) -> None:
-    """The photo, file or place the reporter attached, so the office judges it, not a label."""
-    kind = report.evidence_kind
+async def _show_evidence(turn: Turn, item: Evidence) -> None:
+    """A photo, file or place the reporter attached, so the office judges it, not a label."""
+    kind = item.kind
     if kind == "location":
-        if not report.evidence_text:
+        if not item.text:
             return
-        attachment = Attachment(kind=kind, location=report.evidence_text)
-    elif kind in ("photo", "document") and (report.evidence_file_id or report.evidence_path):
-        name = Path(report.evidence_path).name if report.evidence_path else ""
-        attachment = Attachment(kind=kind, ref=report.evidence_file_id or "", file_name=name)
+        attachment = Attachment(kind=kind, location=item.text)
+    elif kind in ("photo", "document") and (item.file_id or item.path):
+        name = Path(item.path).name if item.path else ""
+        attachment = Attachment(kind=kind, ref=item.file_id or "", file_name=name)
     else:
         return
-    channel, chat_id, path = turn.channel, turn.incoming.chat_id, report.evidence_path
+    channel, chat_id, path = turn.channel, turn.incoming.chat_id, item.path
     await send_later(lambda: _send_evidence(channel, chat_id, attachment, path))
 
 
@@ -157,6 +162,9 @@ async def review_button(turn: Turn, visit: Visit) -> None:
     _, action, value = [*turn.action.split(":", 2), "", ""][:3]
     report_id = int(value) if value.isdigit() and len(value) < 12 else 0
     await turn.ack()
+    if action == "px":
+        await _proxy_choice(turn, visit, value)
+        return
     if not turn.tapped and not await _card_waits(visit, report_id):
         # Typed for a card answered already, or shown hours ago: not a review answer.
         if fold(turn.text) in _REVIEW_WORDS:
@@ -237,8 +245,8 @@ async def _decide(turn: Turn, visit: Visit, report_id: int, *, accept: bool, com
 
 async def _tell_author(visit: Visit, report: Report, task: Task) -> None:
     author = await visit.session.get(Member, report.member_id)
-    if author is None:
-        return
+    if author is None or author.unit_id != report.unit_id:
+        return  # entered by the office for a unit with nobody on the bot: no one to tell
     if report.review_status == "accepted":
         kind = ACCEPTED_NOTICE
         text = texts.REVIEW_TOLD_ACCEPTED.format(code=task.code, version=report.version)
@@ -251,35 +259,48 @@ async def _tell_author(visit: Visit, report: Report, task: Task) -> None:
     await notify(visit, author, kind, key, text, task.id)
 
 
-@members_only({Role.OFFICE})
+@members_only()
 async def proxy_command(turn: Turn, visit: Visit) -> None:
-    """/baothay <name or hamlet>: enter a report for a member who phoned it in."""
-    wanted = fold(" ".join(turn.args))
-    if not wanted:
+    """/baothay <unit, hamlet or name>: enter a report phoned in, for a unit or hamlet
+    (whether or not anyone of it is on the bot) or for a member.
+    """
+    if visit.member.role != Role.OFFICE:
+        own = visit.member.role in REPORTING_ROLES  # a reporter is pointed to /baocao
+        await turn.say(texts.PROXY_OWN_REPORT if own else texts.NOT_ALLOWED)
+        return
+    shown = " ".join(turn.args)
+    if not fold(shown):
         await turn.say(texts.PROXY_USAGE)
         return
-    members = list(
-        await visit.session.exec(select(Member).where(Member.commune_id == visit.commune.id))
-    )
-    units = {
-        u.id: u
-        for u in await visit.session.exec(select(Unit).where(Unit.commune_id == visit.commune.id))
-    }
-    exact = [
-        m for m in members
-        if fold(m.name) == wanted or (m.unit_id and fold(units[m.unit_id].name) == wanted)
-    ]  # fmt: skip
-    found = exact or [m for m in members if wanted in fold(m.name)]
-    shown = " ".join(turn.args)
-    if not found:
-        await turn.say(texts.PROXY_NOT_FOUND.format(text=esc(shown)))
+    found = await proxy.find_targets(visit.session, visit.commune.id or 0, shown)
+    if found.not_reporter is not None:
+        await turn.say(texts.PROXY_NOT_REPORTER.format(name=esc(found.not_reporter.name)))
         return
-    if len(found) > 1:
-        names = ", ".join(esc(m.name) for m in found[:8])
-        await turn.say(texts.PROXY_MANY.format(text=esc(shown), names=names))
+    if not found.targets:
+        names = ", ".join(esc(u.name) for u in found.units)
+        await turn.say(texts.PROXY_NOT_FOUND.format(text=esc(shown), units=names))
         return
-    target = found[0]
-    if target.role not in REPORTING_ROLES or target.unit_id is None:
-        await turn.say(texts.PROXY_NOT_REPORTER.format(name=esc(target.name)))
+    if len(found.targets) > 1:
+        many = len(found.targets) > proxy.MAX_CHOICES
+        text = (texts.PROXY_TOO_MANY if many else texts.PROXY_MANY).format(text=esc(shown))
+        await turn.say(text, None if many else proxy.choices_menu(found.targets))
+        return
+    await _start_proxy(turn, visit, found.targets[0])
+
+
+async def _proxy_choice(turn: Turn, visit: Visit, value: str) -> None:
+    """One of several matches, tapped or typed."""
+    target = await proxy.chosen_target(visit.session, visit.commune.id or 0, value)
+    if target is None:
+        await turn.say(texts.BAD_BUTTON)
+        return
+    await turn.retire_options()
+    await _start_proxy(turn, visit, target)
+
+
+async def _start_proxy(turn: Turn, visit: Visit, target: proxy.ProxyTarget) -> None:
+    plan = await current_plan(visit.session, visit.commune, visit.year)
+    if not await tasks_in_scope(visit.session, target.reporter, plan):
+        await turn.say(texts.PROXY_NO_TASKS.format(unit=esc(target.unit.name), year=plan.year))
         return
     await reporting.start_report(turn, visit, [], on_behalf_of=target)

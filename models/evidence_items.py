@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.reports import Evidence
-from models.tables import ReportDraft, ReportEvidence
+from models.tables import Report, ReportDraft, ReportEvidence
 
 # Items per report: a Telegram album holds at most ten.
 MAX_EVIDENCE = 10
@@ -68,3 +68,23 @@ async def report_items(session: AsyncSession, report_id: int) -> list[ReportEvid
         .order_by(col(ReportEvidence.position))
     )
     return list(await session.exec(statement))
+
+
+async def saved_items(session: AsyncSession, report: Report) -> list[Evidence]:
+    """A saved report's evidence, every item in order (a report saved before several were
+    allowed has its one item in its own columns only).
+    """
+    rows = await report_items(session, report.id or 0)
+    if rows:
+        return [Evidence(r.kind, r.file_id, r.path, r.sha256, r.text) for r in rows]
+    if not report.evidence_kind:
+        return []
+    return [
+        Evidence(
+            report.evidence_kind,
+            report.evidence_file_id,
+            report.evidence_path,
+            report.evidence_sha256,
+            report.evidence_text,
+        )
+    ]

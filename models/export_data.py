@@ -33,6 +33,7 @@ from models.tables import (
     Member,
     Plan,
     Report,
+    Role,
     Status,
     Task,
     TaskRole,
@@ -41,10 +42,13 @@ from models.tables import (
     UnitKind,
 )
 from models.textfold import fold
-from models.wording import STATUS_LABELS
+from models.wording import STATUS_LABELS, in_plan_year
 
 NOT_REPORTED = "Chưa báo cáo"
 REVIEW_LABELS = {"accepted": "Đã duyệt", "returned": "Trả lại"}
+# Not reviewed: the latest version waits for the office; an older one never will.
+REVIEW_WAITING = "Chờ duyệt"
+REVIEW_SUPERSEDED = "Có lần sau"
 EVIDENCE_LABELS = {"photo": "Ảnh", "document": "Tệp", "location": "Vị trí"}
 UNIT_KIND_LABELS: dict[str, str] = {UnitKind.UNIT: "Đơn vị", UnitKind.HAMLET: "Ấp"}
 YEAR_LABEL = "Năm {year}"
@@ -168,6 +172,8 @@ class ExportData:
     # Every version reported in the period, oldest first.
     history: list[ExportReport]
     participation: list[Participation]
+    # The chairman who signs the Word reports ("" when the commune has none on the bot).
+    signer: str = ""
 
     @property
     def period_label(self) -> str:
@@ -178,6 +184,14 @@ class ExportData:
     def has_reports(self) -> bool:
         """Whether anyone has reported on the plan at all."""
         return bool(self.latest)
+
+    def is_latest(self, report: ExportReport) -> bool:
+        """Whether ``report`` is its unit's latest version of its task."""
+        return self._latest_versions.get((report.task_id, report.unit_name)) == report.version
+
+    @cached_property
+    def _latest_versions(self) -> dict[tuple[int, str], int]:
+        return {(r.task_id, r.unit_name): r.version for r in self.latest}
 
     def latest_for(self, task: ExportTask) -> list[ExportReport]:
         """The latest report of every unit that reported on ``task``."""
@@ -203,6 +217,13 @@ class ExportData:
             else:
                 rows.append(StatusRow(task, None))
         return rows
+
+
+def review_label(report: ExportReport, data: ExportData) -> str:
+    """Where ``report`` stands in the office's review, in Vietnamese."""
+    if report.review_status:
+        return REVIEW_LABELS.get(report.review_status, "")
+    return REVIEW_WAITING if data.is_latest(report) else REVIEW_SUPERSEDED
 
 
 def check_period(period: str | None) -> str | None:
@@ -467,7 +488,7 @@ def build_export(source: ExportSource) -> ExportData:
 
     unit_by_id = {unit.id: unit for unit in units}
     area_names = {area.id: area.name for area in source.areas}
-    export_tasks = _tasks(tasks, links, unit_by_id, area_names, latest_reports)
+    export_tasks = _tasks(plan, tasks, links, unit_by_id, area_names, latest_reports)
     codes = {task.id: task.code for task in export_tasks}
     member_names = {member.id: member.name for member in source.members}
     statuses = {status.value: status for status in Status}
@@ -528,7 +549,14 @@ def build_export(source: ExportSource) -> ExportData:
         participation=_participation(
             units, source.members, source.linked, tasks, links, reports, in_period, zone
         ),
+        signer=_chairman(source.members),
     )
+
+
+def _chairman(members: Sequence[Member]) -> str:
+    """The chairman's name, to sign under: the one added last when there are several."""
+    chairmen = [m for m in members if m.role == Role.CHAIRMAN]
+    return max(chairmen, key=lambda m: (m.created_at, m.id or 0)).name if chairmen else ""
 
 
 # Rows sorted at a time (see _oldest_first).
@@ -561,6 +589,7 @@ def _report(row: ReportRow, plan: Plan) -> Report:
 
 
 def _tasks(
+    plan: Plan,
     tasks: Sequence[Task],
     links: Sequence[TaskUnit],
     unit_by_id: dict[int | None, Unit],
@@ -593,7 +622,7 @@ def _tasks(
                 text=task.text,
                 result=task.result,
                 timeframe=task.timeframe,
-                timeframe_text=task.timeframe_text,
+                timeframe_text=in_plan_year(task.timeframe_text, plan.source_year, plan.year),
                 lead_text=task.lead_text,
                 coordinating_text=task.coordinating_text,
                 lead_units=names(leads.get(task.id, [])),

@@ -38,7 +38,6 @@ from models.export_data import (
     is_anti_corruption_area,
 )
 from models.tables import Status
-from models.wording import shorten
 
 # --- The form (Nghị định 30/2020/NĐ-CP) --------------------------------------------------
 AGENCY_PARENT = "ỦY BAN NHÂN DÂN"
@@ -56,6 +55,8 @@ CLOSING = "Trên đây là báo cáo {what} của Ủy ban nhân dân xã {commu
 # --- The year-end report ------------------------------------------------------------------
 YEAR_SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued} về {title}"
 YEAR_ISSUED = " ngày {date}"
+# A plan whose date is not known: left to be written in by hand.
+YEAR_ISSUED_BLANK = " ngày …/…/…"
 YEAR_INTRO = (
     "Thực hiện Kế hoạch số {number}{issued} của Ủy ban nhân dân xã {commune} về {title}, "
     "Ủy ban nhân dân xã báo cáo kết quả thực hiện {period} như sau:"
@@ -103,6 +104,9 @@ TASK_LINE = "{code}. "
 TASK_LEAD = " (chủ trì: {lead})."
 TASK_STATE = " Kết quả: {status}, đạt {percent}%."
 TASK_NOT_REPORTED = " Kết quả: chưa có báo cáo."
+# The task's percent is its lead units': while none of them has reported, the line says so
+# rather than "đạt 0%" above a coordinating unit's or a hamlet's 50%.
+TASK_STATE_NO_LEAD = " Kết quả: {status}; cơ quan chủ trì chưa báo cáo."
 UNIT_LINE = "- {unit}: {status}, {percent}% (báo cáo ngày {date})."
 UNIT_NOTE = " {note}"
 UNIT_RETURNED = " (Báo cáo này đã được trả lại để bổ sung.)"
@@ -123,7 +127,7 @@ YEAR_NEXT_STEPS = (
 AC_SUBJECT = "Kết quả công tác phòng, chống tham nhũng {quarter}"
 AC_INTRO = (
     "Ủy ban nhân dân xã {commune} báo cáo kết quả công tác phòng, chống tham nhũng {quarter} "
-    "(các nhiệm vụ thuộc lĩnh vực “{area}” của Kế hoạch số {number}) như sau:"
+    "(các nhiệm vụ thuộc lĩnh vực “{area}” của Kế hoạch số {number}{issued}) như sau:"
 )
 AC_RECIPIENTS = ("- Thanh tra thành phố;", "- Lưu: VT.")
 AC_CLOSING_WHAT = "kết quả công tác phòng, chống tham nhũng {quarter}"
@@ -156,7 +160,6 @@ MARGIN_LEFT, MARGIN_RIGHT = Mm(30), Mm(15)
 TEXT_WIDTH_MM = 210 - 30 - 15
 FIRST_LINE_INDENT = Cm(1.27)
 LINE_SPACING = 1.15
-TASK_TEXT_LIMIT = 220
 
 # Where w:pBdr and w:tblBorders go among their siblings (Word rejects them out of order).
 _AFTER_PBDR = (
@@ -177,7 +180,7 @@ def export_year_report(
     *,
     number: str = "…",
     place: str | None = None,
-    signer: str = "",
+    signer: str | None = None,
 ) -> bytes:
     """The year-end report on the plan: overall results, results by area and task, the
     difficulties, the next steps.
@@ -187,17 +190,14 @@ def export_year_report(
         number: the report's number in the register ("Số: 12/BC-UBND"); "…" leaves it to be
             written in by hand.
         place: the place in the date line; the commune's name by default.
-        signer: the chairman's name under the signature; blank by default.
+        signer: the name under the signature; by default the commune's chairman on the
+            bot (blank, to be written by hand, when there is none).
 
     Returns:
         The .docx file's bytes.
     """
     doc = _Form(data, number=number, place=place)
-    issued = (
-        YEAR_ISSUED.format(date=_short_date(data.issued))
-        if data.issued and data.issued.year == data.year
-        else ""
-    )
+    issued = _issued(data)
     title = _plan_title(data)
     doc.title(YEAR_SUBJECT.format(number=data.plan_number, issued=issued, title=title))
     doc.body(
@@ -253,7 +253,7 @@ def export_year_report(
             what=YEAR_CLOSING_WHAT.format(number=data.plan_number), commune=data.commune_name
         )
     )
-    doc.signature(YEAR_RECIPIENTS, signer)
+    doc.signature(YEAR_RECIPIENTS, data.signer if signer is None else signer)
     return doc.save()
 
 
@@ -263,7 +263,7 @@ def export_anticorruption_report(
     *,
     number: str = "…",
     place: str | None = None,
-    signer: str = "",
+    signer: str | None = None,
 ) -> bytes:
     """The quarterly anti-corruption report to the city inspectorate, from the reports on
     the plan's "Kiểm soát tham nhũng trong khu vực công" tasks in ``quarter``.
@@ -274,7 +274,8 @@ def export_anticorruption_report(
         quarter: the quarter, written like ``"2026Q4"``.
         number: the report's number in the register; "…" leaves it to be written by hand.
         place: the place in the date line; the commune's name by default.
-        signer: the chairman's name under the signature; blank by default.
+        signer: the name under the signature; by default the commune's chairman on the
+            bot (blank, to be written by hand, when there is none).
 
     Returns:
         The .docx file's bytes.
@@ -292,14 +293,18 @@ def export_anticorruption_report(
     area = next((a for a in data.areas if is_anti_corruption_area(a)), None)
     if area is None:
         doc.body(AC_NO_AREA)
-        doc.signature(AC_RECIPIENTS, signer)
+        doc.signature(AC_RECIPIENTS, data.signer if signer is None else signer)
         return doc.save()
     tasks = [task for task in data.tasks if task.area_number == area.number]
     task_ids = {task.id for task in tasks}
     in_quarter = [r for r in data.history if r.quarter == checked and r.task_id in task_ids]
     doc.body(
         AC_INTRO.format(
-            commune=data.commune_name, quarter=label, area=area.name, number=data.plan_number
+            commune=data.commune_name,
+            quarter=label,
+            area=area.name,
+            number=data.plan_number,
+            issued=_issued(data),
         )
     )
 
@@ -332,7 +337,7 @@ def export_anticorruption_report(
     doc.heading(SECTION_NEXT)
     doc.body(AC_NEXT_STEPS)
     doc.body(CLOSING.format(what=AC_CLOSING_WHAT.format(quarter=label), commune=data.commune_name))
-    doc.signature(AC_RECIPIENTS, signer)
+    doc.signature(AC_RECIPIENTS, data.signer if signer is None else signer)
     return doc.save()
 
 
@@ -446,16 +451,12 @@ class _Form:
         """
         paragraph = self._paragraph()
         _run(paragraph, TASK_LINE.format(code=task.code), size=BODY_SIZE, bold=True)
-        _run(paragraph, shorten(task.text, TASK_TEXT_LIMIT).rstrip(".;,"), size=BODY_SIZE)
+        # The whole text: a report quotes the plan's task, never half a sentence.
+        _run(paragraph, " ".join(task.text.split()).rstrip(".;,"), size=BODY_SIZE)
         lead = ", ".join(task.lead_units) or task.lead_text
         _run(paragraph, TASK_LEAD.format(lead=lead), size=BODY_SIZE)
         if missing is None:
-            state = (
-                TASK_STATE.format(status=STATUS_LABELS[task.status], percent=task.percent)
-                if task.status is not None
-                else TASK_NOT_REPORTED
-            )
-            _run(paragraph, state, size=BODY_SIZE, italic=True)
+            _run(paragraph, _task_state(task, reports), size=BODY_SIZE, italic=True)
         elif not reports:
             _run(paragraph, " " + missing, size=BODY_SIZE, italic=True)
         for report in reports:
@@ -543,6 +544,17 @@ class _Form:
 _COUNT_FIELDS = ("total", "done", "in_progress", "blocked", "not_started", "not_reported")
 
 
+def _task_state(task: ExportTask, reports: Sequence[ExportReport]) -> str:
+    """The task's overall result, worded so it agrees with its units' lines below it."""
+    if task.status is None:
+        return TASK_NOT_REPORTED
+    status = STATUS_LABELS[task.status]
+    leads = set(task.lead_units)
+    if leads and not any(r.unit_name in leads for r in reports):
+        return TASK_STATE_NO_LEAD.format(status=status)
+    return TASK_STATE.format(status=status, percent=task.percent)
+
+
 def _counts(areas: Sequence[ExportArea]) -> dict[str, int]:
     return {name: sum(getattr(a, name) for a in areas) for name in _COUNT_FIELDS[1:]}
 
@@ -607,6 +619,13 @@ def _place_date(place: str, day: date) -> str:
     # Nghị định 30: days below 10 and the months 1 and 2 take a leading zero.
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return PLACE_DATE.format(place=place, day=f"{day.day:02d}", month=month, year=day.year)
+
+
+def _issued(data: ExportData) -> str:
+    """The plan's date as the opening cites it (" ngày 30/6/2023"), as the plan file gives
+    it: a plan carried over from another year keeps its file's date, the commune's to correct.
+    """
+    return YEAR_ISSUED.format(date=_short_date(data.issued)) if data.issued else YEAR_ISSUED_BLANK
 
 
 def _short_date(day: date) -> str:

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 from models.clock import format_date, format_datetime, quarter_label
 from models.export_data import (
     EVIDENCE_LABELS,
-    REVIEW_LABELS,
     UNIT_KIND_LABELS,
     ExportData,
+    review_label,
 )
+from models.summary import PlanSummary
+from models.tables import UnitKind
 from models.wording import shorten
 
 if TYPE_CHECKING:
@@ -61,23 +63,25 @@ SUMMARY_TOTAL = "Tổng cộng"
 SUMMARY_NO_REPORTS = "Chưa có báo cáo nào: tất cả {total} nhiệm vụ đang ở tình trạng Chưa báo cáo."
 SUMMARY_MISSING_UNITS = "Đơn vị chủ trì chưa báo cáo {quarter}: {names}"
 SUMMARY_MISSING_HAMLETS = "Ấp chưa báo cáo {quarter}: {names}"
+# Units that reported some of their tasks: named with how many (đã báo cáo/số nhiệm vụ).
+SUMMARY_PARTLY_UNITS = "Đơn vị chủ trì chưa báo cáo đủ {quarter} (đã báo cáo/số nhiệm vụ): {names}"
+SUMMARY_PARTLY_HAMLETS = "Ấp chưa báo cáo đủ {quarter} (đã báo cáo/số nhiệm vụ): {names}"
+PARTLY_NAME = "{name} ({reported}/{total})"
 SUMMARY_BLOCKED = "Nhiệm vụ gặp khó khăn: {items}"
 
+# One row per task and reporting unit, readable on A4 landscape at close to full size: what
+# the plan says of a task beyond its text and lead (result, coordinating units, timeframe)
+# is on the "Kế hoạch" sheet, who reported and which version on "Lịch sử báo cáo".
 TASK_HEADERS = (
     ("Mã", 6),
-    ("Lĩnh vực", 16),
-    ("Nhiệm vụ", 48),
-    ("Kết quả", 11),
-    ("Cơ quan chủ trì", 18),
-    ("Cơ quan phối hợp", 20),
-    ("Thời gian thực hiện", 11),
-    ("Đơn vị báo cáo", 18),
-    ("Người báo cáo", 15),
-    ("Tình trạng", 13),
+    ("Nhiệm vụ", 44),
+    ("Cơ quan chủ trì", 16),
+    ("Đơn vị báo cáo", 16),
+    ("Tình trạng", 12),
     ("Tỉ lệ (%)", 7),
     ("Ghi chú", 32),
     ("Ngày báo cáo", 11),
-    ("Lần", 5),
+    ("Duyệt", 10),
 )
 
 HISTORY_HEADERS = (
@@ -105,12 +109,15 @@ PARTICIPATION_HEADERS = (
     ("Đã kích hoạt", 10),
     ("NV chủ trì", 9),
     ("NV phối hợp", 9),
-    ("NV trong phạm vi", 10),
+    ("NV phải báo cáo", 16),
     ("NV đã báo cáo trong kỳ", 11),
     ("Tỉ lệ (%)", 8),
     ("Báo cáo gần nhất", 15),
 )
 NO_MEMBERS = "(chưa có)"
+# A hamlet neither leads nor coordinates: it answers for the tasks that involve hamlets.
+HAMLET_ROLE = "—"
+HAMLET_SCOPE = "{count} (NV có sự tham gia của các ấp)"
 
 # The plan's appendix, column for column: the plan importer reads these titles.
 PLAN_HEADERS = (
@@ -291,13 +298,7 @@ def _summary_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> Non
     notes = []
     if not data.has_reports:
         notes.append(SUMMARY_NO_REPORTS.format(total=summary.total))
-    quarter = quarter_label(summary.quarter)
-    if summary.missing_units:
-        names = ", ".join(summary.missing_units)
-        notes.append(SUMMARY_MISSING_UNITS.format(quarter=quarter, names=names))
-    if summary.missing_hamlets:
-        names = ", ".join(summary.missing_hamlets)
-        notes.append(SUMMARY_MISSING_HAMLETS.format(quarter=quarter, names=names))
+    notes.extend(_missing_notes(summary))
     if summary.blocked:
         items = "; ".join(f"{b.task_code} ({b.unit_name}): {b.note}" for b in summary.blocked)
         notes.append(SUMMARY_BLOCKED.format(items=items))
@@ -313,8 +314,32 @@ def _summary_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> Non
     _print_setup(sheet, data, header_row, len(SUMMARY_HEADERS), header_row)
 
 
+def _missing_notes(summary: PlanSummary) -> list[str]:
+    """Who has not reported in the quarter: none of their tasks, or only some (a unit that
+    reported part of its work is "chưa báo cáo đủ", as the chat says, never "chưa báo cáo").
+    """
+    quarter = quarter_label(summary.quarter)
+    notes = []
+    for kind, missing_line, partly_line in (
+        (UnitKind.UNIT, SUMMARY_MISSING_UNITS, SUMMARY_PARTLY_UNITS),
+        (UnitKind.HAMLET, SUMMARY_MISSING_HAMLETS, SUMMARY_PARTLY_HAMLETS),
+    ):
+        owing = [p for p in summary.participation if p.kind == kind and p.reported < p.in_scope]
+        silent = [p.name for p in owing if not p.reported]
+        partly = [
+            PARTLY_NAME.format(name=p.name, reported=p.reported, total=p.in_scope)
+            for p in owing
+            if p.reported
+        ]
+        if silent:
+            notes.append(missing_line.format(quarter=quarter, names=", ".join(silent)))
+        if partly:
+            notes.append(partly_line.format(quarter=quarter, names=", ".join(partly)))
+    return notes
+
+
 _COUNT_FIELDS = ("total", "done", "in_progress", "blocked", "not_started", "not_reported")
-TASK_CENTERED = (1, 7, 10, 11, 13, 14)
+TASK_CENTERED = (1, 5, 6, 8, 9)
 HISTORY_CENTERED = (1, 2, 3, 8, 9, 10, 12, 13)
 PARTICIPATION_CENTERED = (2, 4, 5, 6, 7, 8, 9, 10)
 PLAN_CENTERED = (1, 3, 6)
@@ -331,19 +356,14 @@ def _tasks_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
             row,
             (
                 task.code,
-                task.area_name,
                 task.text,
-                task.result,
-                task.lead_text,
-                task.coordinating_text,
-                task.timeframe_text,
+                ", ".join(task.lead_units) or task.lead_text,
                 report.unit_name if report else "",
-                report.member_name if report else "",
                 item.status_label,
                 report.percent if report else None,
                 report.note if report else "",
                 report.time.date() if report else None,
-                report.version if report else None,
+                review_label(report, data) if report else "",
             ),
             styles,
             centered=TASK_CENTERED,
@@ -366,6 +386,8 @@ def _history_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> "_R
         return None
     last_row = 1 + len(data.history)
     _print_setup(sheet, data, 1, len(HISTORY_HEADERS), last_row)
+    # A log row names its task by code; the text is a reminder, kept short so a version
+    # takes one or two lines (the whole text is on the "Nhiệm vụ" and "Kế hoạch" sheets).
     texts = {task.id: shorten(task.text, 120) for task in data.tasks}
     quarters: dict[str, str] = {}
 
@@ -387,7 +409,7 @@ def _history_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> "_R
                 report.percent,
                 report.note,
                 EVIDENCE_LABELS.get(report.evidence_kind or "", ""),
-                REVIEW_LABELS.get(report.review_status or "", ""),
+                review_label(report, data),
                 report.review_comment or "",
             )
 
@@ -404,6 +426,7 @@ def _participation_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) 
     for item in data.participation:
         row += 1
         scope = item.tasks_in_scope
+        hamlet = item.kind == UnitKind.HAMLET
         _row(
             sheet,
             row,
@@ -412,9 +435,9 @@ def _participation_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) 
                 UNIT_KIND_LABELS.get(item.kind, item.kind),
                 ", ".join(item.members) or NO_MEMBERS,
                 f"{item.members_linked}/{len(item.members)}",
-                item.tasks_led,
-                item.tasks_coordinated,
-                scope,
+                HAMLET_ROLE if hamlet else item.tasks_led,
+                HAMLET_ROLE if hamlet else item.tasks_coordinated,
+                HAMLET_SCOPE.format(count=scope) if hamlet else scope,
                 item.tasks_reported,
                 round(100 * item.tasks_reported / scope) if scope else None,
                 item.last_report,

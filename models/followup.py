@@ -21,6 +21,17 @@ def previous_quarter(quarter: str) -> str:
     return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
 
 
+def first_quarter(plan: Plan) -> str:
+    """The first quarter the plan runs: the one it was issued in, when issued in its own
+    year; else (a plan copied from an earlier year's, or issued the year before) the year's
+    first quarter.
+    """
+    issued = plan.issued
+    if issued is not None and issued.year == plan.year:
+        return f"{plan.year}Q{(issued.month - 1) // 3 + 1}"
+    return f"{plan.year}Q1"
+
+
 @dataclass(frozen=True)
 class Overdue:
     """What is late: year tasks not done past the deadline, and ongoing tasks not reported
@@ -43,7 +54,8 @@ async def overdue(
 ) -> Overdue:
     """The plan's late tasks, for the commune (``unit`` None) or for one unit."""
     today = local(now, commune.timezone).date()
-    previous = previous_quarter(quarter_of(now, commune.timezone))
+    current = quarter_of(now, commune.timezone)
+    previous = previous_quarter(current)
     view = await summarise(session, commune, plan, now, unit=unit)
     timeframe = {t.code: (t.id, t.timeframe) for t in await plan_tasks(session, plan)}
     past_deadline = today > plan.report_deadline
@@ -54,9 +66,12 @@ async def overdue(
         and timeframe[line.code][1] == Timeframe.YEAR
     ]  # fmt: skip
     late_ongoing = []
-    if previous.startswith(str(plan.year)):
+    # Quarters before the plan ran are not chased (quarter labels sort in time order).
+    if previous.startswith(str(plan.year)) and previous >= first_quarter(plan):
         mine = None if unit is None else [unit.id or 0]  # a unit's view: its rows only
         reported = await reported_in(session, plan, previous, unit_ids=mine)
+        # A report made this quarter brings the task up to date: it is not late any more.
+        reported |= await reported_in(session, plan, current, unit_ids=mine)
         leads = await lead_units(session, plan)
         for line in view.tasks:
             task_id, kind = timeframe[line.code]

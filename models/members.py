@@ -410,3 +410,15 @@ async def list_members(
         .order_by(col(Member.role), col(Member.name))
     )
     return [(member, unit) for member, unit in rows]
+
+
+async def unit_names(session: AsyncSession, commune: Commune) -> list[str]:
+    """The names of the commune's units, then its hamlets, in the order they were added
+    (the plan's order: "Ấp 10" after "Ấp 9").
+    """
+    rows = await session.exec(
+        select(Unit)
+        .where(Unit.commune_id == commune.id)
+        .order_by(col(Unit.kind) == UnitKind.HAMLET, col(Unit.id))
+    )
+    return [unit.name for unit in rows]

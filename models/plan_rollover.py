@@ -246,16 +246,28 @@ def _same_day_in(day: date, year: int) -> date:
 
 
 def describe_rollover(result: RolloverResult) -> list[str]:
-    """Short English lines saying what a rollover made (for the CLI)."""
+    """Short lines in Vietnamese (the office reads them) saying what a rollover made, for
+    the command line.
+    """
     lines = [
-        f"Plan {result.plan.number} for {result.to_year} started from {result.from_year}: "
-        f"{result.tasks} tasks in {result.areas} areas ({len(result.ongoing)} ongoing, "
-        f"{len(result.carried)} carried over, {len(result.done)} done and left behind)."
+        f"Kế hoạch {result.plan.number} năm {result.to_year} lập từ năm {result.from_year}: "
+        f"{result.tasks} nhiệm vụ trong {result.areas} lĩnh vực ({len(result.ongoing)} thường "
+        f"xuyên, {len(result.carried)} chuyển tiếp, {len(result.done)} đã xong không chép)."
     ]
     for item in result.carried:
-        state = item.status.value if item.status else "not reported"
+        state = STATUS_WORDS.get(item.status.value, item.status.value) if item.status else None
         lines.append(
-            f"> {item.old_code} -> {item.new_code} carried over ({state}, {item.percent}%)"
+            f"> {item.old_code} -> {item.new_code}: chuyển tiếp "
+            f"({state or 'chưa báo cáo'}, {item.percent}%)"
         )
-    lines.extend(f"= {code} done in {result.from_year}: not copied" for code in result.done)
+    lines.extend(f"= {code}: đã xong năm {result.from_year}, không chép" for code in result.done)
     return lines
+
+
+# Statuses as the command line says them.
+STATUS_WORDS = {
+    "not_started": "chưa thực hiện",
+    "in_progress": "đang thực hiện",
+    "done": "hoàn thành",
+    "blocked": "gặp khó khăn",
+}

@@ -33,6 +33,7 @@ from models.tables import (
     UnitKind,
 )
 from models.textfold import fold
+from models.wording import in_plan_year
 
 # The fields of a task that an import can change, as :class:`TaskChange` names them.
 TASK_FIELDS = ("text", "result", "lead", "coordinating", "timeframe", "hamlets")
@@ -359,7 +360,7 @@ async def _compare(
             created.append(task_spec.code)
             continue
         assert task.id is not None
-        fields = _changed_fields(task, links.get(task.id, []), units, task_spec)
+        fields = _changed_fields(task, links.get(task.id, []), units, task_spec, plan)
         if not fields:
             unchanged.append(task.code)
             continue
@@ -403,8 +404,16 @@ async def _counts(session: AsyncSession, column: Any, condition: Any) -> dict[in
 
 
 def _changed_fields(
-    task: Task, links: list[TaskUnit], units: dict[int | None, Unit], spec: TaskSpec
+    task: Task,
+    links: list[TaskUnit],
+    units: dict[int | None, Unit],
+    spec: TaskSpec,
+    plan: Plan,
 ) -> tuple[str, ...]:
+    def in_year(timeframe_text: str) -> str:
+        # The seed's "Năm 2023" and the 2026 plan's own file's "Năm 2026" say the same.
+        return in_plan_year(timeframe_text, plan.source_year, plan.year)
+
     def names(role: TaskRole) -> set[str]:
         return {
             units[link.unit_id].name
@@ -419,7 +428,7 @@ def _changed_fields(
         "coordinating": task.coordinating_text != spec.coordinating_text
         or names(TaskRole.COORDINATING) != set(spec.coordinating_units),
         "timeframe": task.timeframe != spec.timeframe
-        or task.timeframe_text != spec.timeframe_text,
+        or in_year(task.timeframe_text) != in_year(spec.timeframe_text),
         "hamlets": task.involves_hamlets != spec.involves_hamlets,
     }
     return tuple(name for name in TASK_FIELDS if differs[name])
@@ -471,40 +480,54 @@ async def _remove(
     await session.flush()
 
 
+# What the command line calls each field (the chat's names, bot.texts.IMPORT_FIELD_NAMES).
+_FIELD_NAMES = {
+    "text": "nội dung",
+    "result": "kết quả",
+    "lead": "cơ quan chủ trì",
+    "coordinating": "cơ quan phối hợp",
+    "timeframe": "thời gian",
+    "hamlets": "phạm vi ấp",
+}
+
+
 def describe_changes(changes: ImportChanges) -> list[str]:
-    """Short English lines saying what an import did or would do (for the CLI)."""
-    verb = "would be" if changes.dry_run else "was"
+    """Short lines in Vietnamese (the office reads them) saying what an import did or would
+    do, for the command line.
+    """
+    will = "sẽ " if changes.dry_run else ""
     lines = []
     if changes.plan_created:
         lines.append(
-            f"Plan for {changes.year} {verb} created: {len(changes.created)} tasks in "
-            f"{len(changes.areas_created)} areas."
+            f"Kế hoạch năm {changes.year} {will}được tạo: {len(changes.created)} nhiệm vụ "
+            f"trong {len(changes.areas_created)} lĩnh vực."
         )
     else:
         lines.append(
-            f"Plan for {changes.year}: {len(changes.created)} new, {len(changes.updated)} "
-            f"changed, {len(changes.unchanged)} unchanged, {len(changes.removed)} removed, "
-            f"{len(changes.kept)} kept."
+            f"Kế hoạch năm {changes.year}: thêm {len(changes.created)}, sửa "
+            f"{len(changes.updated)}, giữ nguyên {len(changes.unchanged)}, bỏ "
+            f"{len(changes.removed)}, giữ lại {len(changes.kept)}."
         )
-        lines.extend(f"+ {code} new task" for code in changes.created)
+        lines.extend(f"+ {code}: nhiệm vụ mới" for code in changes.created)
         for change in changes.updated:
-            kept = f" ({change.reports} reports stay on it)" if change.reports else ""
-            lines.append(f"~ {change.code}: {', '.join(change.fields)} changed{kept}")
-        lines.extend(f"- {task.code} removed (no reports)" for task in changes.removed)
+            fields = ", ".join(_FIELD_NAMES.get(f, f) for f in change.fields)
+            kept = f" (giữ {change.reports} báo cáo)" if change.reports else ""
+            lines.append(f"~ {change.code}: sửa {fields}{kept}")
+        lines.extend(f"- {task.code}: bỏ (chưa có báo cáo)" for task in changes.removed)
         for task in changes.kept:
-            why = f"{task.reports} reports" if task.reports else "a later plan continues it"
-            lines.append(f"! {task.code} is not in the file but kept: {why}")
-        lines.extend(f"+ area {n} new" for n in changes.areas_created)
-        lines.extend(f"~ area {n} renamed" for n in changes.areas_renamed)
-        lines.extend(f"- area {n} removed" for n in changes.areas_removed)
-    lines.extend(f"+ unit {name} new" for name in changes.units_created)
+            why = f"có {task.reports} báo cáo" if task.reports else "kế hoạch sau còn tiếp tục"
+            lines.append(f"! {task.code} không có trong tệp nhưng được giữ lại: {why}")
+        lines.extend(f"+ lĩnh vực {n}: mới" for n in changes.areas_created)
+        lines.extend(f"~ lĩnh vực {n}: đổi tên" for n in changes.areas_renamed)
+        lines.extend(f"- lĩnh vực {n}: bỏ" for n in changes.areas_removed)
+    lines.extend(f"+ đơn vị {name}: mới" for name in changes.units_created)
     for code, former in changes.shifted:
         lines.append(
-            f"! {code} now has the text {former} had: a row added or removed shifts the codes "
-            f"after it, and reports stay with the code. Check before importing."
+            f"! {code} nay mang nội dung của {former}: một dòng thêm hoặc bớt làm lệch mã các "
+            f"nhiệm vụ sau nó, và báo cáo đi theo mã. Kiểm tra trước khi nhập."
         )
     if not changes.changed:
-        lines.append("Nothing to change.")
+        lines.append("Không có gì cần thay đổi.")
     if changes.dry_run:
-        lines.append("Dry run: nothing was written.")
+        lines.append("Chạy thử: chưa ghi gì.")
     return lines

@@ -4,7 +4,7 @@ import functools
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, literal_column, true
@@ -69,6 +69,21 @@ def status_for_percent(percent: int) -> Status:
     if percent >= 100:
         return Status.DONE
     return Status.NOT_STARTED if percent <= 0 else Status.IN_PROGRESS
+
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a stand-in never joined: it is never saved
+
+
+def unit_stand_in(unit: Unit) -> Member:
+    """A member that stands for ``unit`` when nobody of it is on the bot (most hamlet heads
+    phone the office): the scope rules read its unit and role. It is never saved; a report
+    made for it is recorded by the office member who entered it (see :func:`record_report`).
+    """
+    role = Role.HAMLET_HEAD if unit.kind == UnitKind.HAMLET else Role.OFFICER
+    return Member(
+        id=None, commune_id=unit.commune_id, name=unit.name, role=role, unit_id=unit.id,
+        created_at=_NEVER,
+    )  # fmt: skip
 
 
 async def member_unit(session: AsyncSession, member: Member) -> Unit | None:
@@ -183,12 +198,14 @@ async def record_report(
 
     Args:
         session: the open session.
-        member: who the report is for (their unit is the reporting unit).
+        member: who the report is for (their unit is the reporting unit); a
+            :func:`unit_stand_in` for a unit with nobody on the bot.
         task: the task reported on.
         report: what the member states.
         now: when (UTC); the quarter follows from it in ``timezone``.
         timezone: the commune's timezone.
-        entered_by: who typed it in, when not the member themself.
+        entered_by: who typed it in, when not the member themself (required for a
+            stand-in: the report is then that person's, for the stand-in's unit).
 
     Raises:
         DomainError: ``out_of_scope``, ``bad_percent``, ``note_too_long``, ``note_required``.
@@ -196,17 +213,23 @@ async def record_report(
     if not await can_report(session, member, task):
         raise DomainError("out_of_scope", task.code)
     report = check_input(report)
-    assert member.id is not None and member.unit_id is not None and task.id is not None
+    typist = entered_by or member
+    unit_id = member.unit_id
+    # A unit's stand-in (nobody of the unit on the bot): the report is the typist's, for
+    # that unit.
+    author = member if member.id is not None else typist
+    assert author.id is not None and typist.id is not None
+    assert unit_id is not None and task.id is not None
     evidence = report.evidence or Evidence(kind="")
     for _attempt in range(3):
-        version = await _next_version(session, task.id, member.unit_id)
+        version = await _next_version(session, task.id, unit_id)
         row = Report(
-            commune_id=member.commune_id,
+            commune_id=author.commune_id,
             plan_id=task.plan_id,
             task_id=task.id,
-            unit_id=member.unit_id,
-            member_id=member.id,
-            entered_by_id=(entered_by or member).id or member.id,
+            unit_id=unit_id,
+            member_id=author.id,
+            entered_by_id=typist.id,
             version=version,
             quarter=quarter_of(now, timezone),
             created_at=now,
@@ -228,14 +251,17 @@ async def record_report(
         items = [report.evidence, *report.more_evidence] if report.evidence else []
         for position, item in enumerate(items, start=1):
             session.add(_evidence_row(row, position, item))
-        await _audit_report(session, row, entered_by or member, now)
+        await _audit_report(session, row, typist, proxy=typist.id != member.id, now=now)
         return row
     raise DomainError("busy")
 
 
-async def _audit_report(session: AsyncSession, row: Report, typist: Member, now: datetime) -> None:
-    """Every report is in the audit log; one entered for someone else says who typed it."""
-    proxy = row.entered_by_id != row.member_id
+async def _audit_report(
+    session: AsyncSession, row: Report, typist: Member, *, proxy: bool, now: datetime
+) -> None:
+    """Every report is in the audit log; one entered for someone else (or for a unit with
+    nobody on the bot) says who typed it.
+    """
     await record_change(
         session, actor=Actor.of(typist), action="report.proxy" if proxy else "report.create",
         object_type="report", object_id=row.id, at=now, commune_id=row.commune_id,

@@ -253,8 +253,10 @@ class ReportDraft(SQLModel, table=True):
     # models.evidence_items.EvidenceItem; and the album the last item came in.
     evidence_more: str | None = Field(default=None, sa_type=Text)
     evidence_album: str | None = None
-    # The office entering a report for a member who phoned it in: the member it is for.
+    # The office entering a report phoned in: the member it is for, and the unit it is
+    # for (the unit alone when nobody of it is on the bot).
     on_behalf_of_id: int | None = Field(default=None, foreign_key="member.id")
+    on_behalf_of_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     updated_at: datetime = Field(sa_column=_utc_column())
 
 

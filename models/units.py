@@ -119,9 +119,32 @@ class UnitCatalogue:
         return None, 0
 
     def nearest(self, text: str) -> str | None:
-        """The known unit whose name is closest to ``text``, if any is close enough."""
-        matches = difflib.get_close_matches(fold(text), list(self._names), n=1, cutoff=0.5)
-        return self._names[matches[0]] if matches else None
+        """The known unit whose name is closest to ``text``, if any is close enough.
+
+        Close means close both letter by letter and word by word: "Hội Nông dân" shares
+        most letters with "Hội đồng nhân dân xã" but only two words, and a wrong guess
+        misleads more than none.
+        """
+        typed = fold_tokens(text)
+        best: tuple[float, str] | None = None
+        for folded, name in self._names.items():
+            score = _closeness(typed, fold_tokens(folded))
+            if score is not None and (best is None or score > best[0]):
+                best = (score, name)
+        return best[1] if best else None
+
+
+def _closeness(typed: tuple[str, ...], known: tuple[str, ...]) -> float | None:
+    """How close two folded names are (with or without the known name's trailing "xã"),
+    or None if they are not close enough to suggest one for the other.
+    """
+    scores = []
+    for candidate in {known, known[:-1] if len(known) > 1 and known[-1] == "xa" else known}:
+        letters = difflib.SequenceMatcher(None, " ".join(typed), " ".join(candidate)).ratio()
+        words = difflib.SequenceMatcher(None, typed, candidate).ratio()
+        if letters >= 0.75 and words >= 0.6:
+            scores.append(letters + words)
+    return max(scores) if scores else None
 
 
 def _strip_connectors(words: list[str]) -> str:

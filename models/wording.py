@@ -4,6 +4,8 @@ The status names are part of the plan's vocabulary (the reporting form uses them
 live here once; the chat's catalogue (bot/texts.py) and the export files import them.
 """
 
+import re
+
 from models.tables import Status
 
 STATUS_LABELS = {
@@ -20,3 +22,13 @@ def shorten(text: str, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def in_plan_year(timeframe_text: str, source_year: int | None, year: int) -> str:
+    """A task's timeframe as the plan for ``year`` states it. A plan loaded from another
+    year's file (``source_year``) keeps that file's text, as a re-import must match it; it is
+    shown in the plan's own year: the seed's "Năm 2023" is "Năm 2026" in the 2026 plan.
+    """
+    if not source_year or source_year == year:
+        return timeframe_text
+    return re.sub(rf"\b{source_year}\b", str(year), timeframe_text)

@@ -63,6 +63,9 @@ def anticorruption_text(due: Due) -> str:
     return texts.ANTICORRUPTION.format(
         quarter=quarter_label(due.extra["quarter"]),
         last_day=format_date(date.fromisoformat(due.extra["last_day"])),
+        how=texts.ANTICORRUPTION_HOW
+        if due.extra.get("can_export")
+        else texts.ANTICORRUPTION_ASK_OFFICE,
     )
 
 

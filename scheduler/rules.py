@@ -6,11 +6,14 @@ was down for a week does not flood anyone on its return). The unique key
 (member, kind, period) makes each one go at most once; see :mod:`scheduler.delivery`.
 
 Days are moved off weekends and Vietnamese public holidays to the next working day. A rung
-of the deadline ladder that would move onto or past the deadline moves back instead.
+of the deadline ladder that would move onto or past the deadline moves back instead. A
+reminder that could not go on its day (the bot was down, or quiet hours began) is a
+catch-up: it too goes only on a working day, at its usual hour; a deadline rung counts the
+days left from the day it is actually sent.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,13 +106,46 @@ class Rules:
         get it (linked, reachable, not muted for routine prompts, something to say).
         """
         zone = ZoneInfo(situation.timezone)
+        now = situation.now
         found = [
             due
             for due in self._candidates(situation, zone)
-            if due.fire_at <= situation.now < due.expires_at
+            if due.fire_at <= now < due.expires_at and self._may_go_now(due, now, zone)
+        ]
+        # A rung's "days left" counts from the day the message is actually sent, not the
+        # rung's planned day: a caught-up rung must not overstate the time left.
+        send_day = self._send_day(now, situation.timezone)
+        found = [
+            replace(due, days_left=(situation.deadline - send_day).days)
+            if due.kind.startswith("deadline-")
+            else due
+            for due in found
         ]
         by_member = {r.member_id: r for r in situation.recipients}
-        return [due for due in found if self._wanted(due, by_member[due.member_id], situation.now)]
+        return [due for due in found if self._wanted(due, by_member[due.member_id], now)]
+
+    def _send_day(self, now: datetime, timezone: str) -> date:
+        """The local day a message decided at ``now`` goes out (quiet hours hold it)."""
+        settings = self.settings
+        if in_quiet_hours(now, timezone, settings.quiet_start, settings.quiet_end):
+            now = quiet_hours_end(now, timezone, settings.quiet_end)
+        return now.astimezone(ZoneInfo(timezone)).date()
+
+    def _may_go_now(self, due: Due, now: datetime, zone: ZoneInfo) -> bool:
+        """A reminder goes on its planned day. One that would go on a later day (the bot
+        was down, or quiet hours hold it overnight) is a catch-up: it keeps the working-day
+        rule, and goes at its usual hour, outside quiet hours.
+        """
+        planned = due.fire_at.astimezone(zone)
+        if self._send_day(now, str(zone)) == planned.date():
+            return True
+        here = now.astimezone(zone)
+        settings = self.settings
+        return (
+            self.calendar.is_working_day(here.date())
+            and here.time() >= planned.time()
+            and not in_quiet_hours(now, str(zone), settings.quiet_start, settings.quiet_end)
+        )
 
     def on_demand(
         self,
@@ -226,7 +262,12 @@ class Rules:
         for recipient in officers:
             yield Due(
                 recipient.member_id, "anticorruption", period, fire, expires,
-                extra={"quarter": period, "last_day": last.isoformat()},
+                extra={
+                    "quarter": period,
+                    "last_day": last.isoformat(),
+                    # /xuat is for the office and the chairman: others are told to ask.
+                    "can_export": "yes" if recipient.role in (Role.OFFICE, Role.CHAIRMAN) else "",
+                },
             )  # fmt: skip
 
     def _digest(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:

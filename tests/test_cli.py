@@ -2,9 +2,12 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -34,25 +37,63 @@ def hamlet_bot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.Comple
     )
 
 
-def test_init_is_idempotent_and_loads_another_year(tmp_path: Path) -> None:
+def this_year() -> int:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+
+
+def test_init_loads_this_years_plan_and_is_idempotent(tmp_path: Path) -> None:
+    """The bot counts in this year: init loads the seed plan for it, not for the seed
+    file's own year, so the console and the digest speak of the same plan.
+    """
+    year = this_year()
     first = hamlet_bot(tmp_path, "init")
     assert first.returncode == 0, first.stderr
-    assert "Plan 965/KH-UBND for 2023 loaded: 46 tasks in 8 areas; 46 created" in first.stdout
+    assert (
+        f"Đã nạp kế hoạch 965/KH-UBND năm {year} (chép từ kế hoạch năm 2023): "
+        "46 nhiệm vụ, 8 lĩnh vực; tạo mới 46" in first.stdout
+    ), first.stdout
     again = hamlet_bot(tmp_path, "init")
-    assert "already loaded" in again.stdout and "0 created, 0 updated" in again.stdout
-    other = hamlet_bot(tmp_path, "init", "--year", "2027")
-    assert "for 2027 (copied from the 2023 plan) loaded" in other.stdout
+    assert "Đã có sẵn" in again.stdout and "tạo mới 0, cập nhật 0" in again.stdout
+    other = hamlet_bot(tmp_path, "init", "--year", "2023")
+    assert "Đã nạp kế hoạch 965/KH-UBND năm 2023:" in other.stdout
 
 
-def test_invite_prints_a_link_and_members_lists_it(tmp_path: Path) -> None:
+def test_invite_without_a_bot_username_prints_the_code_and_a_warning(tmp_path: Path) -> None:
     result = hamlet_bot(
         tmp_path, "invite", "--role", "officer", "--name", "Lê Văn Cường", "--unit", "tram y te"
     )
     assert result.returncode == 0, result.stderr
-    assert "(officer, Trạm Y tế xã)" in result.stdout
-    assert "https://t.me/HamletOfflineBot?start=" in result.stdout
+    assert "(Cán bộ phụ trách, Trạm Y tế xã)" in result.stdout
+    assert "t.me" not in result.stdout  # a link to a guessed bot opens someone else's
+    code = next(
+        line.split()[-1] for line in result.stdout.splitlines() if line.startswith("Mã mời")
+    )
+    assert f"gõ /start {code}" in result.stdout
+    assert "⚠️" in result.stdout and "[telegram] username" in result.stdout
     members = hamlet_bot(tmp_path, "members")
-    assert "Lê Văn Cường — officer, Trạm Y tế xã — not linked" in members.stdout
+    assert "Lê Văn Cường — Cán bộ phụ trách, Trạm Y tế xã — chưa kết nối" in members.stdout
+
+
+def test_invite_with_the_bot_username_prints_its_link(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\nusername = "MyHoaHungBot"\n[database]\nurl = "sqlite:///{db}"\n',
+        encoding="utf-8",
+    )
+    result = hamlet_bot(
+        tmp_path, "invite", "--role", "hamlet_head", "--name", "A", "--unit", "ap 2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "https://t.me/MyHoaHungBot?start=" in result.stdout and "⚠️" not in result.stdout
+
+
+def test_export_says_in_vietnamese_what_it_wrote(tmp_path: Path) -> None:
+    assert hamlet_bot(tmp_path, "init").returncode == 0
+    output = tmp_path / "out.xlsx"
+    result = hamlet_bot(tmp_path, "export", "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Đã ghi tệp {output} (")
+    assert f"kế hoạch 965/KH-UBND, năm {this_year()}." in result.stdout
 
 
 def test_invite_with_an_unknown_unit_suggests_one(tmp_path: Path) -> None:
@@ -60,7 +101,12 @@ def test_invite_with_an_unknown_unit_suggests_one(tmp_path: Path) -> None:
         tmp_path, "invite", "--role", "officer", "--name", "X", "--unit", "Tram y te xa xa"
     )
     assert result.returncode == 2
-    assert "did you mean 'Trạm Y tế xã'" in result.stderr
+    assert "có phải «Trạm Y tế xã»?" in result.stderr
+    unknown = hamlet_bot(
+        tmp_path, "invite", "--role", "officer", "--name", "X", "--unit", "Hội Nông dân"
+    )
+    assert unknown.returncode == 2 and "có phải" not in unknown.stderr
+    assert "Các đơn vị và ấp của xã:" in unknown.stderr and "Trạm Y tế xã" in unknown.stderr
 
 
 def test_a_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path) -> None:
@@ -75,7 +121,7 @@ def test_run_without_a_token_says_so_and_starts_the_console(tmp_path: Path) -> N
     result = hamlet_bot(tmp_path, "run", stdin="/help\n/quit\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("No Telegram or Zalo token configured")
+    assert lines[0].startswith("Chưa có token Telegram hoặc Zalo")
     assert "/baocao — báo cáo tiến độ một nhiệm vụ" in result.stdout
 
 
@@ -90,13 +136,13 @@ async def test_console_story_with_piped_input(settings: Settings) -> None:
     out = io.StringIO()
     await run_console(settings, stdin=io.StringIO(script + "\n"), out=out)
     text = out.getvalue()
-    assert "adding four demo members" in text
-    assert "-- now talking as Phạm Thị Dung" in text
+    assert "thêm bốn thành viên mẫu" in text
+    assert "-- đang nói với tư cách Phạm Thị Dung" in text
     assert "(tap: 2.1 · Thực hiện đúng quy định…)" in text
-    assert "🤖 Minh chứng: vị trí" in text
+    assert re.search(r"🤖 Minh chứng: (1 )?vị trí", text)
     assert "✅ Đã lưu báo cáo nhiệm vụ 2.1 (lần 1)" in text
     assert "🤖 Hoàn thành chung: 0% (0/46 nhiệm vụ xong)" in text
-    stranger = text.split("-- now talking as stranger", 1)[1]
+    stranger = text.split("-- đang nói với tư cách người lạ", 1)[1]
     assert "Xin chào! Anh/chị chưa được đăng ký dùng bot này." in stranger
     assert "Nhiệm vụ" not in stranger
 
@@ -146,10 +192,10 @@ def test_relink_is_decided_on_the_command_line(tmp_path: Path) -> None:
 
     asyncio.run(claim())
     listed = hamlet_bot(tmp_path, "relink", "list")
-    assert "Trần Thị Bình (office) — new account: Bình (máy mới)" in listed.stdout, listed
+    assert "Trần Thị Bình (Văn phòng UBND xã) — tài khoản mới: Bình (máy mới)" in listed.stdout
     number = listed.stdout.split()[0].lstrip("#")
     wrong = hamlet_bot(tmp_path, "relink", "confirm", "999")
-    assert wrong.returncode == 1 and "no such request" in wrong.stderr
+    assert wrong.returncode == 1 and "không có yêu cầu này" in wrong.stderr
     done = hamlet_bot(tmp_path, "relink", "confirm", number)
-    assert done.returncode == 0 and "moved to the new account" in done.stdout, done
+    assert done.returncode == 0 and "đã chuyển sang tài khoản mới" in done.stdout, done
     assert asyncio.run(linked_account()) == 22

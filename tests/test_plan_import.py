@@ -639,7 +639,7 @@ async def test_importing_the_plan_as_it_is_changes_nothing(
     changes = await import_plan(session, commune, spec, year=2026, dry_run=False)
     assert not changes.changed and len(changes.unchanged) == 46
     assert await count_rows(session) == before
-    assert describe_changes(changes)[-1] == "Nothing to change."
+    assert describe_changes(changes)[-1] == "Không có gì cần thay đổi."
 
 
 async def test_reimporting_an_edited_file_updates_in_place_and_keeps_every_report(
@@ -677,7 +677,7 @@ async def test_reimporting_an_edited_file_updates_in_place_and_keeps_every_repor
     assert {c.code: c.reports for c in dry.updated} == {"1.1": 0, "3.1": 2, "6.1": 1}
     assert [t.code for t in dry.removed] == ["8.5"]
     assert [(t.code, t.reports) for t in dry.kept] == [("8.4", 1)]
-    assert "Dry run: nothing was written." in describe_changes(dry)
+    assert "Chạy thử: chưa ghi gì." in describe_changes(dry)
 
     done = await import_plan(session, commune, spec, year=2026, dry_run=False)
     assert {c.code for c in done.updated} == {"1.1", "3.1", "6.1"} and not done.dry_run
@@ -712,7 +712,7 @@ async def test_a_row_deleted_mid_area_is_flagged_as_shifting_the_codes(
     changes = await import_plan(session, commune, spec, year=2026, dry_run=True)
     assert changes.shifted == (("1.3", "1.4"), ("1.4", "1.5"))
     assert [t.code for t in changes.removed] == ["1.5"]
-    assert any("shifts the codes" in line for line in describe_changes(changes))
+    assert any("làm lệch mã" in line for line in describe_changes(changes))
 
 
 async def test_a_file_for_a_new_year_makes_a_new_plan(
@@ -824,10 +824,10 @@ async def test_rollover_carries_ongoing_and_unfinished_tasks_and_leaves_done_one
     assert not list(await session.exec(select(Report).where(Report.plan_id == new.id)))
     lines = describe_rollover(result)
     assert lines[0].endswith(
-        f"45 tasks in 8 areas ({len(result.ongoing)} ongoing, {len(result.carried)} carried "
-        "over, 1 done and left behind)."
+        f"45 nhiệm vụ trong 8 lĩnh vực ({len(result.ongoing)} thường xuyên, "
+        f"{len(result.carried)} chuyển tiếp, 1 đã xong không chép)."
     )
-    assert "= 6.1 done in 2026: not copied" in lines
+    assert "= 6.1: đã xong năm 2026, không chép" in lines
 
 
 async def test_rollover_as_of_the_years_end_ignores_later_reports(

@@ -163,3 +163,17 @@ def test_remind_now_goes_to_who_owes_a_report_but_not_the_asker_the_muted_or_unr
     )
     assert sorted(d.member_id for d in dues) == [1, 6]
     assert {d.kind for d in dues} == {"manual"}
+
+
+def test_a_caught_up_rung_counts_days_from_today_and_waits_for_a_working_day() -> None:
+    # The 7/12 rung, caught up on Wednesday 9/12: 11 days left, not 13.
+    [due] = RULES.due(at(vn(2026, 12, 9, 10), officer()))
+    assert (due.kind, due.days_left) == ("deadline-14", 11)
+    # Not on Sunday 13/12, not in the small hours of Monday, nor in the evening's quiet hours.
+    assert kinds(at(vn(2026, 12, 13, 10), officer())) == []
+    assert kinds(at(vn(2026, 12, 14, 6), officer())) == []
+    assert kinds(at(vn(2026, 12, 9, 22), officer())) == []
+    # Monday 08:00: the next rung, with the days counted from Monday.
+    assert [(d.kind, d.days_left) for d in RULES.due(at(vn(2026, 12, 14, 8), officer()))] == [
+        ("deadline-7", 6)
+    ]

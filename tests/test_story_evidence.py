@@ -111,3 +111,16 @@ async def test_on_zalo_a_photo_first_then_typed_answers_and_the_next_task(world:
     said = await head.send("1")
     assert "Tình trạng hiện nay" in said[0].text
     assert await saved_items(world) == [(1, "photo")]
+
+
+async def test_the_office_reviewing_sees_every_item(world: World) -> None:
+    officer = await at_evidence_step(world)
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    await officer.send_photo(b"\xff\xd8 one", album="album-9")
+    await officer.send_photo(b"\xff\xd8 two", album="album-9")
+    await officer.send_document(b"%PDF-1.4 minutes", "bien-ban.pdf")
+    await officer.send("lưu")
+    said = await office.send("/duyet")
+    shown = [m.method for m in said]
+    assert shown.count("sendPhoto") == 2 and shown.count("sendDocument") == 1
+    assert "2 ảnh, 1 tệp" in said[-1].text

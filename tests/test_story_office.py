@@ -5,7 +5,9 @@ from sqlmodel import select
 
 from bot.services import services_of
 from models.db import transaction
-from models.tables import Member, Report, Role
+from models.plan_data import read_plan_file
+from models.plan_loader import load_plan
+from models.tables import Commune, Member, Report, Role
 from tests.helpers import World, vn
 
 pytestmark = pytest.mark.e2e
@@ -136,7 +138,8 @@ async def test_summary_filters(world: World) -> None:
     said = await office.send("/tonghop quý IV")
     assert "Quý IV/2026" in said[1].text and "Ấp 3 (1/9)" in said[2].text
 
-    assert (await office.send("/tonghop 2023"))[0].text == "Không có kế hoạch năm 2023."
+    said = await office.send("/tonghop 2023")
+    assert said[0].text == "Không có kế hoạch năm 2023.\nCác năm có kế hoạch: 2026."
     assert "Lĩnh vực" not in (await office.send("/tonghop 9"))[0].text
     assert "Không có lĩnh vực 9" in (await office.send("/tonghop 9"))[0].text
     said = await office.send("/tonghop tram y tê xa xôi")
@@ -156,7 +159,7 @@ async def test_overdue_and_missing(world: World) -> None:
 
     said = await chairman.send("/chuabaocao")
     assert "• <b>Trạm Y tế xã</b> (Lê Văn Cường): 0/4 nhiệm vụ" in said[0].text
-    assert "• <b>Ấp 1</b> (chưa có người phụ trách): 0/9 nhiệm vụ" in said[0].text
+    assert "• <b>Ấp 1</b> (chưa có người phụ trách trên bot): 0/9 nhiệm vụ" in said[0].text
     await officer.send("/baocao 6.1 100")
     said = await chairman.send("/chuabaocao")
     assert "• <b>Trạm Y tế xã</b> (Lê Văn Cường): 1/4 nhiệm vụ" in said[0].text
@@ -186,3 +189,75 @@ async def test_inviting_the_same_person_twice_renews_the_link(world: World) -> N
     async with transaction(services_of(world.app).sessions) as session:
         members = list(await session.exec(select(Member).where(Member.name == "Nguyễn Văn Tư")))
     assert len(members) == 1
+
+
+# --- Periods read one way, and refusals that say what to do next ---------------------------
+
+
+def last_file_name(world: World) -> str:
+    call = [c for c in world.api.calls if c.method == "sendDocument"][-1]
+    [name] = call.files
+    return name
+
+
+async def test_exports_read_periods_the_way_the_summary_does(world: World) -> None:
+    services = services_of(world.app)
+    async with transaction(services.sessions) as session:
+        commune = await session.get(Commune, services.commune_id)
+        assert commune is not None
+        await load_plan(session, commune, read_plan_file(), year=2025)
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+
+    said = await office.send("/xuat excel quý 3")
+    assert said[0].method == "sendDocument", said
+    said = await office.send("/xuat pctn q3")
+    assert said[0].method == "sendDocument", said
+    assert last_file_name(world) == "bao-cao-pctn-2026Q3.docx"
+    said = await office.send("/xuat word 2025")
+    assert said[0].method == "sendDocument", said
+    assert last_file_name(world) == "bao-cao-ket-qua-965-2025.docx"
+
+
+async def test_the_office_help_names_the_anticorruption_report_mute_and_the_plan_file(
+    world: World,
+) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+
+    (help_message,) = await office.send("/help")
+
+    assert "/xuat pctn" in help_message.text
+    assert "/tamdung" in help_message.text
+    assert "tệp kế hoạch" in help_message.text
+
+    on_zalo = await world.zalo_member(Role.OFFICE, "Võ Thị Lan", "Văn phòng UBND xã")
+    (zalo_help,) = await on_zalo.send("/help")
+    assert "/xuat pctn" in zalo_help.text and "tệp kế hoạch" not in zalo_help.text
+
+
+async def test_a_task_out_of_scope_points_to_the_members_own_tasks(world: World) -> None:
+    head = await world.member(Role.HAMLET_HEAD, "Nguyễn Văn An", "Ấp 1")
+
+    said = await head.send("/baocao 5.1 50")
+
+    assert "không thuộc phạm vi báo cáo" in said[0].text and "/nhiemvu" in said[0].text
+
+
+async def test_a_summary_filter_not_understood_shows_how_filters_are_written(
+    world: World,
+) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+
+    said = await office.send("/tonghop abc")
+
+    assert len(said) == 1, said
+    assert "Không tìm thấy đơn vị hoặc ấp này" in said[0].text
+    assert "/tonghop q2" in said[0].text and "/tonghop ấp 3" in said[0].text
+
+
+async def test_the_overall_percent_says_what_it_is(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+
+    said = await office.send("/tonghop")
+
+    text = "\n".join(m.text for m in said)
+    assert "Hoàn thành chung" in text and "tiến độ trung bình" in text

@@ -57,8 +57,8 @@ def test_the_running_bot_on_zalo_alone(
          "--name", "Phạm Thị Dung", "--unit", "Ấp 1"],
         capture_output=True, text=True, check=True, env=env,
     ).stdout  # fmt: skip
-    assert "On Zalo" in printed
-    code = next(line.split()[-1] for line in printed.splitlines() if line.startswith("Code:"))
+    assert "Trên Zalo" in printed
+    code = next(line.split()[-1] for line in printed.splitlines() if line.startswith("Mã mời"))
     log = tmp_path / "bot.log"
     with log.open("ab") as output:
         bot = subprocess.Popen(

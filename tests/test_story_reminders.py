@@ -297,3 +297,46 @@ async def test_finished_work_is_not_chased_and_returned_work_is(world: World) ->
     ladder = next(m.text for m in health.inbox() if "đến hạn báo cáo năm" in m.text)
     assert "còn 3 nhiệm vụ chưa báo cáo" in ladder
     assert "<b>6.1</b>" not in ladder and "<b>6.2</b>" in ladder
+
+
+async def test_a_late_deadline_reminder_waits_for_a_working_day_and_counts_from_it(
+    world: World,
+) -> None:
+    health = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    # Down from before the 7/12 rung until Sunday 13/12: nothing goes on a Sunday ...
+    await tick(world, vn(2026, 12, 13, 10))
+    assert health.inbox() == []
+    # ... nor before the usual hour on Monday; at 08:00 the rung of 14/12 goes, counted
+    # from the day it is sent.
+    await tick(world, vn(2026, 12, 14, 0, 5))
+    assert health.inbox() == []
+    await tick(world, vn(2026, 12, 14, 8, 5))
+    [reminder] = health.inbox()
+    assert "Còn 6 ngày đến hạn báo cáo năm</b> (20/12/2026)" in reminder.text
+
+
+async def test_a_deadline_reminder_caught_up_midweek_counts_from_that_day(world: World) -> None:
+    health = await world.member(Role.OFFICER, "Lê Văn Cường", "Trạm Y tế xã")
+    # The 7/12 rung, sent on Wednesday 9/12 when the bot came back.
+    await tick(world, vn(2026, 12, 9, 10))
+    [reminder] = health.inbox()
+    assert "Còn 11 ngày đến hạn báo cáo năm</b> (20/12/2026)" in reminder.text
+
+
+async def test_the_anticorruption_reminder_says_how_to_get_the_report(world: World) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    # Q3 ends on 30/09; ten days before is Sunday 20/09, so the prompt goes on Monday 21/09.
+    await tick(world, vn(2026, 9, 21, 8, 5))
+    [prompt] = [m for m in office.inbox() if "phòng, chống tham nhũng" in m.text]
+    assert "Gõ /xuat pctn" in prompt.text
+    said = await office.send("/xuat pctn")
+    assert said and said[-1].method == "sendDocument"
+
+
+async def test_the_anticorruption_officer_is_told_who_gets_the_report(world: World) -> None:
+    officer = await world.member(
+        Role.OFFICER, "Võ Văn Hải", "Cán bộ phụ trách phòng, chống tham nhũng xã"
+    )
+    await tick(world, vn(2026, 9, 21, 8, 5))
+    [prompt] = [m for m in officer.inbox() if "phòng, chống tham nhũng" in m.text]
+    assert "/xuat pctn" in prompt.text and "Văn phòng UBND xã" in prompt.text
