@@ -69,3 +69,16 @@ def page_move(text: str) -> int:
     """+1 for "next page", -1 for "previous page", 0 otherwise."""
     folded = fold(text)
     return 1 if folded in _NEXT else -1 if folded in _PREVIOUS else 0
+
+
+# Row ids are 32-bit integers in PostgreSQL: a bigger number from a forged button or a typed
+# line must be refused here, not passed to a query that then fails.
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(text: str) -> int | None:
+    """A row id from a button's data or a typed number; None unless 0..MAX_ROW_ID."""
+    if not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None

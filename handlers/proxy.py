@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.texts import esc
+from handlers.answers import parse_row_id
 from models.chat import Menu, Option, menu
 from models.reports import REPORTING_ROLES, unit_stand_in
 from models.tables import Member, ReportDraft, Role, Unit
@@ -130,14 +131,15 @@ async def chosen_target(session: AsyncSession, commune_id: int, value: str) -> P
     more) one of this commune's units and its members.
     """
     unit_part, _, member_part = value.partition(":")
-    if not unit_part.isdigit() or not member_part.isdigit() or len(value) > 24:
+    unit_id, member_id = parse_row_id(unit_part), parse_row_id(member_part)
+    if unit_id is None or member_id is None:
         return None
-    unit = await session.get(Unit, int(unit_part))
+    unit = await session.get(Unit, unit_id)
     if unit is None or unit.commune_id != commune_id:
         return None
-    if member_part == "0":
+    if member_id == 0:
         return ProxyTarget(unit)
-    member = await session.get(Member, int(member_part))
+    member = await session.get(Member, member_id)
     if member is None or member.unit_id != unit.id or not _reports(member):
         return None
     return ProxyTarget(unit, member)

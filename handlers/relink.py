@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.texts import esc
+from handlers.answers import parse_row_id
 from handlers.context import Visit, members_only
 from handlers.turn import Turn, send_later
 from models.accounts import TELEGRAM, best_account, channel_account
@@ -111,13 +112,13 @@ async def relink_button(turn: Turn, visit: Visit) -> None:
 
 
 async def _decide(turn: Turn, visit: Visit, args: list[str], *, accept: bool) -> None:
-    number = args[0] if args else ""
-    if not number.isdigit() or len(number) > 12:
+    number = parse_row_id(args[0]) if args else None
+    if number is None:
         await turn.say(texts.RELINK_USAGE)
         return
     try:
         done = await decide_relink(
-            visit.session, int(number), commune_id=visit.member.commune_id,
+            visit.session, number, commune_id=visit.member.commune_id,
             actor=Actor.of(visit.member), accept=accept, now=visit.now,
             ttl=timedelta(days=visit.services.settings.invite_days),
         )  # fmt: skip

@@ -703,4 +703,5 @@ def _words(task: Task) -> str:
 
 
 def _int(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) < 12 else -1
+    found = answers.parse_row_id(value)
+    return -1 if found is None else found

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot import texts
 from bot.texts import esc
-from handlers import proxy, reporting
+from handlers import answers, proxy, reporting
 from handlers.context import Visit, members_only
 from handlers.notices import notify
 from handlers.reporting import describe_evidence
@@ -160,7 +160,7 @@ async def review_button(turn: Turn, visit: Visit) -> None:
     later.
     """
     _, action, value = [*turn.action.split(":", 2), "", ""][:3]
-    report_id = int(value) if value.isdigit() and len(value) < 12 else 0
+    report_id = answers.parse_row_id(value) or 0
     await turn.ack()
     if action == "px":
         await _proxy_choice(turn, visit, value)
