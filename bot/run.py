@@ -45,6 +45,7 @@ async def run_channels(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Windows event loops have no signal handlers; Ctrl-C still ends the process there.
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
 

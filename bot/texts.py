@@ -450,14 +450,6 @@ IMPORT_DONE = (
 IMPORT_CANCELLED = "Đã hủy nhập kế hoạch. Không có gì thay đổi."
 IMPORT_GONE = "Không còn tệp kế hoạch nào đang chờ nhập. Anh/chị gửi lại tệp."
 IMPORT_BUTTON_OK = "✅ Nhập kế hoạch"
-IMPORT_FIELD_NAMES = {
-    "text": "nội dung",
-    "result": "kết quả",
-    "lead": "cơ quan chủ trì",
-    "coordinating": "cơ quan phối hợp",
-    "timeframe": "thời gian",
-    "hamlets": "phạm vi ấp",
-}
 
 # --- Reliability: groups, outages -----------------------------------------------------------
 GROUP_NOT_SUPPORTED = (

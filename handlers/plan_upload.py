@@ -32,7 +32,7 @@ from models.db import transaction
 from models.plan_data import PlanSpec, read_plan_file
 from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
 from models.plan_import import catalogue_for, read_plan_table
-from models.plan_sync import ImportChanges, import_plan
+from models.plan_sync import FIELD_NAMES, ImportChanges, import_plan
 from models.plans import current_plan
 from models.tables import ChatAccount, Commune, Member, PendingImport, Role
 
@@ -193,7 +193,7 @@ def _preview(changes: ImportChanges, name: str, tasks: int, areas: int) -> str:
     if changes.plan_created:
         lines.append(texts.IMPORT_NEW_PLAN.format(year=changes.year))
     for change in changes.updated[:10]:
-        fields = ", ".join(texts.IMPORT_FIELD_NAMES.get(f, f) for f in change.fields)
+        fields = ", ".join(FIELD_NAMES.get(f, f) for f in change.fields)
         kept = texts.IMPORT_REPORTS_KEPT.format(count=change.reports) if change.reports else ""
         lines.append(
             texts.IMPORT_UPDATED_LINE.format(code=change.code, fields=fields, reports=kept)

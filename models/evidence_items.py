@@ -15,16 +15,16 @@ from models.tables import Report, ReportDraft, ReportEvidence
 MAX_EVIDENCE = 10
 
 
-def first_item(draft: ReportDraft) -> Evidence | None:
-    """The draft's first item (kept in its own columns), if any."""
-    if not draft.evidence_kind:
+def first_item(row: ReportDraft | Report) -> Evidence | None:
+    """The first item, kept in the draft's or report's own evidence columns, if any."""
+    if not row.evidence_kind:
         return None
     return Evidence(
-        kind=draft.evidence_kind,
-        file_id=draft.evidence_file_id,
-        path=draft.evidence_path,
-        sha256=draft.evidence_sha256,
-        text=draft.evidence_text,
+        kind=row.evidence_kind,
+        file_id=row.evidence_file_id,
+        path=row.evidence_path,
+        sha256=row.evidence_sha256,
+        text=row.evidence_text,
     )
 
 
@@ -77,14 +77,5 @@ async def saved_items(session: AsyncSession, report: Report) -> list[Evidence]:
     rows = await report_items(session, report.id or 0)
     if rows:
         return [Evidence(r.kind, r.file_id, r.path, r.sha256, r.text) for r in rows]
-    if not report.evidence_kind:
-        return []
-    return [
-        Evidence(
-            report.evidence_kind,
-            report.evidence_file_id,
-            report.evidence_path,
-            report.evidence_sha256,
-            report.evidence_text,
-        )
-    ]
+    first = first_item(report)
+    return [first] if first else []

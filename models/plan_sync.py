@@ -480,8 +480,8 @@ async def _remove(
     await session.flush()
 
 
-# What the command line calls each field (the chat's names, bot.texts.IMPORT_FIELD_NAMES).
-_FIELD_NAMES = {
+# Each field as the office reads it, in the chat's import preview and on the command line.
+FIELD_NAMES = {
     "text": "nội dung",
     "result": "kết quả",
     "lead": "cơ quan chủ trì",
@@ -510,7 +510,7 @@ def describe_changes(changes: ImportChanges) -> list[str]:
         )
         lines.extend(f"+ {code}: nhiệm vụ mới" for code in changes.created)
         for change in changes.updated:
-            fields = ", ".join(_FIELD_NAMES.get(f, f) for f in change.fields)
+            fields = ", ".join(FIELD_NAMES.get(f, f) for f in change.fields)
             kept = f" (giữ {change.reports} báo cáo)" if change.reports else ""
             lines.append(f"~ {change.code}: sửa {fields}{kept}")
         lines.extend(f"- {task.code}: bỏ (chưa có báo cáo)" for task in changes.removed)
