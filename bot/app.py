@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.telegram_chat import attach
 from handlers.menus import commands_for
 from models.clock import utc_now
+from models.commune_profile import apply_config
 from models.db import create_engine, session_factory, transaction
 from models.plan_data import read_plan_file
 from models.plan_loader import ensure_commune, load_plan
@@ -97,6 +98,8 @@ async def prepare_commune(services: Services) -> Commune:
         commune = await ensure_commune(
             session, settings.commune.name, settings.commune.timezone, settings.commune.hamlets
         )
+        # The config's profile values, under those set with `hamlet-bot commune set`.
+        await apply_config(session, commune, settings.commune.profile, now=services.now())
         has_plan = (await session.exec(select(Plan).where(Plan.commune_id == commune.id))).first()
         if has_plan is None:
             spec = read_plan_file(settings.plan_file)

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot import texts
+from bot.commune_cli import commune_set, commune_show, settled_commune
 from bot.settings import Settings, SettingsError, load_settings
+from bot.unit_cli import add_unit_parser, run_unit_command
 from handlers.invites import invite_link
 from models.accounts import accounts_of
 from models.audit import CLI, list_entries, verify_chain
@@ -30,15 +32,18 @@ from models.members import (
     pending_relinks,
     unit_names,
 )
-from models.plan_data import PlanDataError, read_plan_file
+from models.plan_data import PlanDataError, UnitSpec, deadline_lines, read_plan_file
 from models.plan_file import PlanImportError
-from models.plan_import import catalogue_for, read_plan_table_file
-from models.plan_loader import ensure_commune, load_plan
+from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import_file
+from models.plan_loader import load_plan
+from models.plan_reading import reading_lines
 from models.plan_rollover import describe_rollover, rollover
 from models.plan_sync import describe_changes, import_plan
+from models.plan_template import plan_template
 from models.plans import current_plan, plan_for_year
 from models.tables import AuditEntry, Commune, Member, Role
 from models.textfold import fold
+from models.unit_sync import commune_units
 
 log = logging.getLogger("hamlet_bot")
 
@@ -62,6 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
     commands.add_parser("members", help="list members and whether they are linked")
+    commune = commands.add_parser(
+        "commune", help="the commune's profile: who it reports to, who signs its documents"
+    )
+    commune_commands = commune.add_subparsers(dest="commune_command", required=True)
+    commune_set = commune_commands.add_parser(
+        "set", help='set KEY (a list: several values or "A; B"); "" clears it'
+    )
+    commune_set.add_argument("key")
+    commune_set.add_argument("value", nargs="+")
+    commune_commands.add_parser("show", help="each key, its value and where it comes from")
+    add_unit_parser(commands)
     relink = commands.add_parser(
         "relink", help="a linked member's new code used by another account: list, confirm, refuse"
     )
@@ -76,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     plan_import.add_argument("file", type=Path)
     plan_import.add_argument("--year", type=int, help="the plan's year (default: this year)")
     plan_import.add_argument("--dry-run", action="store_true", help="show, change nothing")
+    template = plan_commands.add_parser(
+        "template", help="write the empty plan workbook to fill in (for a plan without a table)"
+    )
+    template.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx to write")
     rollover = plan_commands.add_parser("rollover", help="start YEAR's plan from the last one")
     rollover.add_argument("year", type=int)
     rollover.add_argument("--from", dest="from_year", type=int, help="default: YEAR - 1")
@@ -121,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_backup(settings, args.output))
         if command == "restore":
             return _restore(settings, args.file)
+        if command == "plan" and args.plan_command == "template":
+            return _plan_template(args.output)  # no database: the empty plan only
         migrate(settings.database_url)
         if command == "audit" and args.audit_command == "verify":
             return asyncio.run(_audit_verify(settings))
@@ -132,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name, args.unit))
         if command == "members":
             return asyncio.run(_members(settings))
+        if command == "commune" and args.commune_command == "set":
+            return asyncio.run(commune_set(settings, args.key, args.value))
+        if command == "commune":
+            return asyncio.run(commune_show(settings))
+        if command == "unit":
+            return asyncio.run(run_unit_command(settings, args))
         if command == "relink":
             return asyncio.run(_relink(settings, args.relink_command, getattr(args, "number", 0)))
         if command == "plan" and args.plan_command == "import":
@@ -175,9 +203,7 @@ async def _commune(settings: Settings, session: object) -> Commune:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     assert isinstance(session, AsyncSession)
-    return await ensure_commune(
-        session, settings.commune.name, settings.commune.timezone, settings.commune.hamlets
-    )
+    return await settled_commune(session, settings)
 
 
 async def _init(settings: Settings, year: int | None) -> int:
@@ -288,14 +314,18 @@ def _cli_error(error: DomainError) -> str:
 async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run: bool) -> int:
 
     year = year or local(utc_now(), settings.commune.timezone).year
-    catalogue = catalogue_for(read_plan_file(settings.plan_file))
+    # The file is read knowing the commune's units (created by an earlier import, renamed).
+    catalogue = catalogue_for(read_plan_file(settings.plan_file), await _units(settings))
     try:
-        spec = await asyncio.to_thread(
-            read_plan_table_file, path, catalogue, commune=settings.commune.name, year=year
+        reading = await asyncio.to_thread(
+            read_plan_import_file, path, catalogue, commune=settings.commune.name, year=year
         )
     except PlanImportError as error:
         print(f"hamlet-bot: {path}: {error}", file=sys.stderr)
+        if error.reason in TEMPLATE_HINTED:
+            print(texts.CLI_PLAN_TEMPLATE_HINT, file=sys.stderr)
         return 2
+    spec = reading.spec
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
@@ -307,6 +337,30 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
         await engine.dispose()
     for line in describe_changes(changes):
         print(line)
+    for line in reading_lines(reading):
+        print(f"! {line}")
+    if dry_run:
+        # Each task's deadline, so that a misread timeframe is seen before the import.
+        deadlines = deadline_lines(spec, year)
+        print(texts.IMPORT_DEADLINES_TITLE, *deadlines, sep="\n")
+        guessed = sum(spec.deadline_of(task, year).guessed for task in spec.tasks)
+        if guessed:
+            print(texts.IMPORT_DEADLINES_GUESSED.format(count=guessed))
+    return 0
+
+
+async def _units(settings: Settings) -> tuple[UnitSpec, ...]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            return await commune_units(session, await _commune(settings, session))
+    finally:
+        await engine.dispose()
+
+
+def _plan_template(output: Path) -> int:
+    output.write_bytes(plan_template())
+    print(texts.CLI_PLAN_TEMPLATE_WRITTEN.format(path=output))
     return 0
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.zalo.settings import ZaloSettings, ZaloSettingsError, zalo_settings
+from models.commune_profile import KEYS as PROFILE_KEYS
+from models.commune_profile import ProfileError, Stored, config_value
 from models.plan_data import BUNDLED_PLAN
 from scheduler.config import RemindersSettings
 
@@ -59,6 +61,9 @@ class CommuneSettings:
     name: str = "Mỹ Hòa Hưng"
     timezone: str = "Asia/Ho_Chi_Minh"
     hamlets: tuple[str, ...] = DEFAULT_HAMLETS
+    # The profile keys the section gives (models.commune_profile.KEYS), checked and in their
+    # stored form: copied into the database at each start, under `commune set`'s values.
+    profile: Mapping[str, Stored] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     hamlet_names = tuple(" ".join(h.split()) for h in hamlets)
     if len(set(hamlet_names)) != len(hamlet_names):
         raise SettingsError("[commune] hamlets has the same name twice")
+    profile = _profile(commune)
 
     plan = _section(raw, "plan")
     plan_file = Path(_text(plan, "file", "[plan] file") or BUNDLED_PLAN)
@@ -180,7 +186,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     return Settings(
         telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
         database_url=url,
-        commune=CommuneSettings(name, timezone, hamlet_names),
+        commune=CommuneSettings(name, timezone, hamlet_names, profile),
         plan_file=plan_file,
         evidence_dir=Path(evidence or "data/evidence"),
         invite_days=invite_days,
@@ -188,6 +194,18 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         backup=backup,
         zalo=zalo,
     )
+
+
+def _profile(section: Mapping[str, Any]) -> dict[str, Stored]:
+    """The profile keys of the [commune] section, checked as `commune set` checks them."""
+    profile: dict[str, Stored] = {}
+    for key in PROFILE_KEYS:
+        if key in section:
+            try:
+                profile[key] = config_value(key, section[key])
+            except ProfileError as error:
+                raise SettingsError(f"[commune] {error}") from error
+    return profile
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

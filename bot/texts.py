@@ -73,6 +73,7 @@ HELP_LINES = {
     "summary_text": "/tonghop — tổng hợp tiến độ (lọc: q2, 2026, ấp 3, 6)",
     "invite": "/moi — mời thêm thành viên",
     "members": "/thanhvien — danh sách thành viên",
+    "units": "/donvi — danh sách đơn vị; đổi tên, gộp, thêm tên khác",
     "cancel": "/huy — hủy việc đang làm dở",
     "remind": "/nhacnho — nhắc ngay những người chưa báo cáo",
     "review": "/duyet — xem xét báo cáo mới (chấp nhận hoặc trả lại)",
@@ -101,6 +102,7 @@ COMMAND_DESCRIPTIONS = {
     "tonghop": "Tổng hợp kế hoạch",
     "moi": "Mời thành viên",
     "thanhvien": "Danh sách thành viên",
+    "donvi": "Đơn vị của xã",
     "huy": "Hủy việc đang làm",
     "nhacnho": "Nhắc người chưa báo cáo",
     "duyet": "Xem xét báo cáo mới",
@@ -246,6 +248,43 @@ UNKNOWN_UNIT_LIST = "\nCác đơn vị và ấp của xã: {names}."
 MEMBERS_HEADER = "<b>Thành viên ({count}):</b>"
 MEMBER_LINE = "{icon} {name} — {role}{unit}"
 
+# --- Units (/donvi) -----------------------------------------------------------------------
+UNITS_HEADER = "<b>Đơn vị ({count}):</b>"
+UNITS_HAMLETS = "<b>Ấp ({count}):</b> {names}"
+UNIT_LINE = "{number}. {name}{members}"
+UNIT_MEMBERS = " · {count} thành viên"
+UNITS_USAGE = (
+    "Sửa danh sách đơn vị:\n"
+    "/donvi doiten Tên cũ | Tên mới — đổi tên\n"
+    "/donvi gop Đơn vị A | Đơn vị B (hoặc: A vào B) — gộp A vào B: thành viên, nhiệm vụ, "
+    "báo cáo chuyển sang B\n"
+    "/donvi tenkhac Tên | Tên khác — thêm tên khác mà tệp kế hoạch có thể dùng"
+)
+UNIT_RENAMED = (
+    "✅ Đã đổi tên «{old}» thành «{new}». Tệp kế hoạch ghi tên cũ vẫn được hiểu là đơn vị này."
+)
+UNIT_ALIAS_ADDED = "✅ «{alias}» nay là tên khác của «{name}»."
+UNITS_MERGED = (
+    "✅ Đã gộp «{source}» vào «{target}»: chuyển {members} thành viên, {tasks} nhiệm vụ, "
+    "{reports} báo cáo. «{source}» nay là tên khác của «{target}»."
+)
+UNIT_ERRORS = {
+    "unknown_unit": "Không tìm thấy đơn vị hoặc ấp «{name}».{hint}",
+    "bad_unit_name": "Tên đơn vị cần từ 1 đến 120 ký tự.",
+    "name_taken": "«{name}» đã là tên của «{detail}». Chưa thay đổi gì.",
+    "same_name": "Đơn vị đã mang tên «{detail}».",
+    "same_unit": "Hai tên này cùng chỉ một đơn vị: «{detail}».",
+    "kinds_differ": "Không gộp được ấp với đơn vị: «{detail}» khác loại.",
+    "hamlet_in_settings": (
+        "«{detail}» là ấp trong cấu hình của xã ([commune] hamlets trong config.toml): "
+        "đổi tên ấp ở đó rồi khởi động lại bot."
+    ),
+    "both_reported": (
+        "Không gộp được: cả hai đơn vị đã báo cáo nhiệm vụ {detail}, báo cáo của hai bên "
+        "không ghép được làm một. Chưa thay đổi gì."
+    ),
+}
+
 # --- Anything else ------------------------------------------------------------------------
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh {command}. Gõ /help để xem các lệnh."
 NOT_UNDERSTOOD = "Tôi chưa hiểu ý anh/chị. Gõ /help để xem các lệnh, hoặc /baocao để báo cáo."
@@ -265,6 +304,11 @@ PHOTO_WITHOUT_REPORT = "Tôi chỉ nhận ảnh, tệp làm minh chứng khi bá
 REMIND_QUARTERLY = (
     "📌 <b>Nhắc báo cáo {quarter}</b>\nAnh/chị còn {count} nhiệm vụ chưa báo cáo trong quý này:"
 )
+# Tasks due every month ("Hằng tháng"), in the months that do not end a quarter.
+REMIND_MONTHLY = (
+    "📌 <b>Nhắc báo cáo tháng {month}</b>\n"
+    "Anh/chị còn {count} nhiệm vụ hằng tháng chưa báo cáo trong tháng này:"
+)
 REMIND_DEADLINE = (
     "⏰ <b>Còn {days} ngày đến hạn báo cáo năm</b> ({deadline}).\n"
     "Anh/chị còn {count} nhiệm vụ chưa báo cáo:"
@@ -272,6 +316,14 @@ REMIND_DEADLINE = (
 REMIND_OVERDUE = (
     "❗ <b>Đã quá hạn báo cáo năm</b> ({deadline}).\n"
     "Anh/chị vui lòng báo cáo ngay {count} nhiệm vụ:"
+)
+# The same, for tasks due on a day of their own ("Quý I/2026": 31/03/2026).
+REMIND_TASK_DEADLINE = (
+    "⏰ <b>Còn {days} ngày đến hạn nhiệm vụ</b> ({deadline}).\n"
+    "Anh/chị còn {count} nhiệm vụ đến hạn chưa báo cáo:"
+)
+REMIND_TASK_OVERDUE = (
+    "❗ <b>Đã quá hạn nhiệm vụ</b> ({deadline}).\nAnh/chị vui lòng báo cáo ngay {count} nhiệm vụ:"
 )
 REMIND_MANUAL = (
     "📌 <b>Văn phòng UBND xã nhắc báo cáo</b>\n"
@@ -289,7 +341,7 @@ ESCALATION_LINE = "• <b>{unit}</b> ({who}): {codes}"
 ESCALATION_NOBODY_LINE = "• <b>Chưa có người phụ trách trên bot</b> ({count}): {names}"
 ANTICORRUPTION = (
     "📑 <b>Nhắc báo cáo quý về phòng, chống tham nhũng</b>\n"
-    "Anh/chị vui lòng gửi báo cáo {quarter} về Thanh tra thành phố trước ngày {last_day}.\n"
+    "Anh/chị vui lòng gửi báo cáo {quarter} về {recipient} trước ngày {last_day}.\n"
     "{how}"
 )
 ANTICORRUPTION_HOW = "Gõ /xuat pctn để nhận bản báo cáo (Word) soạn sẵn từ số liệu trên bot."
@@ -341,6 +393,7 @@ SUMMARY_AREA_TASKS = "<b>Các nhiệm vụ:</b>"
 OVERDUE_TITLE = "⏰ <b>Nhiệm vụ trễ hạn</b>{scope} ({count})"
 OVERDUE_YEAR = "<b>Quá hạn báo cáo năm ({deadline}), chưa hoàn thành:</b>"
 OVERDUE_ONGOING = "<b>Thường xuyên, chưa báo cáo {quarter}:</b>"
+OVERDUE_DUE = "<b>Quá hạn nhiệm vụ ({deadline}), chưa hoàn thành:</b>"
 OVERDUE_NONE = "✅ Không có nhiệm vụ nào trễ hạn{scope}."
 OVERDUE_NOT_YET = "Hạn báo cáo năm là {deadline}: chưa đến hạn."
 MISSING_TITLE = "📭 <b>Chưa báo cáo đủ {quarter}</b> (đã báo cáo/số nhiệm vụ)"
@@ -416,7 +469,8 @@ REVIEW_BUTTON_AGAIN = "📝 Báo cáo lại {code}"
 # --- Exports ------------------------------------------------------------------------------
 EXPORT_USAGE = (
     "Tải báo cáo: <b>/xuat excel</b> (bảng tổng hợp), <b>/xuat word</b> (báo cáo năm), "
-    "<b>/xuat pctn</b> (báo cáo quý phòng, chống tham nhũng), <b>/xuat csv</b>.\n"
+    "<b>/xuat pctn</b> (báo cáo quý phòng, chống tham nhũng), <b>/xuat csv</b>, "
+    "<b>/xuat mau</b> (bảng kế hoạch trống để điền).\n"
     "Thêm quý nếu cần, ví dụ: /xuat excel 2026Q4"
 )
 EXPORT_BAD_PERIOD = "Quý «{period}» không đúng. Viết quý như 2026Q4."
@@ -426,6 +480,11 @@ EXPORT_CAPTIONS = {
     "docx": "📝 Báo cáo kết quả thực hiện kế hoạch (Word), theo Nghị định 30/2020/NĐ-CP.",
     "pctn": "📝 Báo cáo quý về phòng, chống tham nhũng (Word).",
 }
+# /xuat mau: the empty plan to fill in (the "Hướng dẫn" sheet says how).
+EXPORT_TEMPLATE_CAPTION = (
+    "📋 Bảng kế hoạch trống: điền nhiệm vụ vào trang «Kế hoạch» (xem trang «Hướng dẫn»), "
+    "rồi gửi lại tệp cho bot."
+)
 
 # --- Plan import in chat ------------------------------------------------------------------
 IMPORT_READING = "Đang đọc tệp {name}…"
@@ -450,6 +509,28 @@ IMPORT_DONE = (
 IMPORT_CANCELLED = "Đã hủy nhập kế hoạch. Không có gì thay đổi."
 IMPORT_GONE = "Không còn tệp kế hoạch nào đang chờ nhập. Anh/chị gửi lại tệp."
 IMPORT_BUTTON_OK = "✅ Nhập kế hoạch"
+# After a file with no task table (a plan written as prose): where to get one to fill in.
+IMPORT_USE_TEMPLATE = (
+    "Anh/chị gõ <b>/xuat mau</b> để nhận bảng kế hoạch mẫu (Excel), chép các nhiệm vụ vào "
+    "rồi gửi lại tệp."
+)
+# What the reading left out or guessed, before the office confirms: one line each.
+IMPORT_READING_NOTES = "⚠️ Cần xem lại trước khi nhập:\n{lines}"
+IMPORT_READING_LINE = "• {line}"
+IMPORT_READING_MORE = "… và {count} điều khác: xem bằng lệnh hamlet-bot plan import --dry-run."
+# Each task's deadline as read from the timeframe column (models.plan_data.deadline_lines).
+IMPORT_DEADLINES_TITLE = "🗓 Thời hạn từng nhiệm vụ:"
+IMPORT_DEADLINES_GUESSED = (
+    "⚠️ {count} nhiệm vụ ghi «(đoán)»: chưa đọc được thời hạn, tạm tính đến hạn báo cáo cuối "
+    "năm. Anh/chị sửa cột thời gian trong tệp nếu cần."
+)
+CLI_PLAN_TEMPLATE_HINT = (
+    "Tạo bảng kế hoạch mẫu để điền: hamlet-bot plan template -o mau-ke-hoach.xlsx"
+)
+CLI_PLAN_TEMPLATE_WRITTEN = (
+    "Đã ghi bảng kế hoạch trống vào {path}: điền trang «Kế hoạch» rồi nhập bằng "
+    "hamlet-bot plan import."
+)
 
 # --- Reliability: groups, outages -----------------------------------------------------------
 GROUP_NOT_SUPPORTED = (

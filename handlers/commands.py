@@ -19,6 +19,7 @@ from handlers import (
     reminders,
     reporting,
     review,
+    units,
 )
 from handlers.context import Handler
 from models.textfold import fold
@@ -47,6 +48,7 @@ COMMANDS = [
     Command(("missing", "chuabaocao"), followup.missing_command, ("chua bao cao",)),
     Command(("invite", "moi"), invites.invite_command, (), typed_args=r"[;,|]"),
     Command(("members", "thanhvien"), invites.members_command, ("thanh vien",)),
+    Command(("units", "donvi"), units.units_command, ("don vi",), typed_args=units.TYPED_ARGS),
     Command(("remind", "nhacnho"), reminders.remind_command, ("nhac nho",)),
     Command(("review", "duyet"), review.review_command),
     Command(("proxy", "baothay"), review.proxy_command, ("bao thay",)),

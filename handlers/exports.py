@@ -8,8 +8,12 @@ members' replies do not wait for it.
 
 A channel that cannot send files (Zalo) gets a word on where to find them instead: /xuat
 on Telegram, or ``hamlet-bot export`` at the commune office.
+
+``/xuat mau`` sends the empty plan workbook (``hamlet-bot plan template`` on the command
+line), for an office whose plan is written as prose, with no task table to import.
 """
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -21,17 +25,27 @@ from handlers.overview import no_plan_for_year, parse_summary_filter
 from handlers.turn import Turn
 from models.errors import DomainError
 from models.exports import ExportRequest, make_export_briefly, parse_format, plan_export
+from models.plan_template import TEMPLATE_FILE_NAME, plan_template
 from models.plans import current_plan, plan_for_year
 from models.tables import Role
+from models.textfold import fold
+
+# "/xuat mau": the empty plan to fill in, for a plan written without a task table.
+_TEMPLATE_WORDS = ("mau", "mau ke hoach", "bang mau", "template")
 
 
 @members_only({Role.OFFICE, Role.CHAIRMAN})
 async def export_command(turn: Turn, visit: Visit) -> None:
-    """/xuat [excel|word|csv|pctn] [2026Q4]: send the file."""
+    """/xuat [excel|word|csv|pctn|mau] [2026Q4]: send the file."""
     if not turn.channel.sends_files:
         await turn.say(texts.EXPORTS_ELSEWHERE)  # nothing is built that could not be sent
         return
     args = list(turn.args)
+    if " ".join(fold(arg) for arg in args) in _TEMPLATE_WORDS:
+        # The empty plan holds no data of the commune: made at once, nothing to read.
+        content = await asyncio.to_thread(plan_template)
+        await turn.send_file(TEMPLATE_FILE_NAME, content, texts.EXPORT_TEMPLATE_CAPTION)
+        return
     wrong = next((a for a in args if re.fullmatch(r"20\d\d[qQ](?![1-4]$)\d+", a)), None)
     if wrong is not None:
         await turn.say(texts.EXPORT_BAD_PERIOD.format(period=esc(wrong)))

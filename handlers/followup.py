@@ -43,6 +43,13 @@ async def overdue_command(turn: Turn, visit: Visit) -> None:
             texts.OVERDUE_YEAR.format(deadline=deadline),
             *map(task_state_line, late.year_tasks),
         ]
+    for day, due_lines in late.due_tasks:
+        # Tasks due on a day of their own ("Quý I": 31/03), late since that day.
+        lines += [
+            "",
+            texts.OVERDUE_DUE.format(deadline=format_date(day)),
+            *map(task_state_line, due_lines),
+        ]
     if late.ongoing_tasks:
         lines += [
             "",

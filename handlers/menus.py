@@ -20,7 +20,7 @@ _HELP_KEYS = {
     Role.CHAIRMAN: ["summary", "overdue", "missing", "export", "members", "mute", "help"],
     Role.OFFICE: [
         "summary", "remind", "review", "proxy", "overdue", "missing", "export",
-        "report", "tasks", "invite", "members", "mute", "cancel", "plan_file", "help",
+        "report", "tasks", "invite", "members", "units", "mute", "cancel", "plan_file", "help",
     ],
     Role.OFFICER: _REPORTER_HELP,
     Role.HAMLET_HEAD: _REPORTER_HELP,
@@ -29,7 +29,7 @@ _MENU = {
     Role.CHAIRMAN: ["tonghop", "trehan", "chuabaocao", "xuat", "thanhvien", "tamdung", "help"],
     Role.OFFICE: [
         "tonghop", "duyet", "nhacnho", "baothay", "chuabaocao", "trehan", "xuat",
-        "baocao", "nhiemvu", "moi", "thanhvien", "tamdung", "huy", "help",
+        "baocao", "nhiemvu", "moi", "thanhvien", "donvi", "tamdung", "huy", "help",
     ],
     Role.OFFICER: _REPORTER_MENU,
     Role.HAMLET_HEAD: _REPORTER_MENU,

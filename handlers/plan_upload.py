@@ -9,8 +9,9 @@ confirmation loses nothing.
 The file is downloaded and read after the update's own transaction has committed, so no
 transaction is held open meanwhile, and the reading runs in a worker thread (it is CPU work,
 and the event loop keeps serving other chats); the worker gets bytes and gives back a plain
-:class:`~models.plan_data.PlanSpec`, never touching a session. Only then is the database
-asked (the dry run) or written (the import), in a transaction of its own.
+:class:`~models.plan_reading.ImportReading`, never touching a session. Only then is the
+database asked (the dry run) or written (the import), in a transaction of its own. The dry
+run also shows what the reading left out or guessed.
 """
 
 import asyncio
@@ -29,12 +30,14 @@ from handlers.turn import Turn
 from models.audit import Actor
 from models.chat import Attachment, ChannelError, Option, menu
 from models.db import transaction
-from models.plan_data import PlanSpec, read_plan_file
+from models.plan_data import UnitSpec, read_plan_file
 from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
-from models.plan_import import catalogue_for, read_plan_table
+from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import
+from models.plan_reading import ImportReading, reading_lines
 from models.plan_sync import FIELD_NAMES, ImportChanges, import_plan
 from models.plans import current_plan
 from models.tables import ChatAccount, Commune, Member, PendingImport, Role
+from models.unit_sync import commune_units, new_unit_lines
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +63,19 @@ def is_plan_file(attachment: Attachment | None) -> bool:
     )
 
 
-def _parse(content: bytes, name: str, plan_file: Path, commune: str, year: int) -> PlanSpec:
-    """Read the plan table from the file's bytes (run in a worker thread: no session here)."""
-    catalogue = catalogue_for(read_plan_file(plan_file))
-    return read_plan_table(content, name, catalogue, commune=commune, year=year)
+def _parse(
+    content: bytes,
+    name: str,
+    plan_file: Path,
+    commune: str,
+    year: int,
+    known: tuple[UnitSpec, ...] = (),
+) -> ImportReading:
+    """Read the plan table from the file's bytes (run in a worker thread: no session here;
+    ``known``: the commune's units, read before).
+    """
+    catalogue = catalogue_for(read_plan_file(plan_file), known)
+    return read_plan_import(content, name, catalogue, commune=commune, year=year)
 
 
 @dataclass(frozen=True)
@@ -81,12 +93,15 @@ class _Upload:
     channel: str
 
 
+# Notes on the reading shown in chat (the command line prints them all): a message stays
+# short enough to read on a phone.
+_NOTES = 8
 # What is downloaded at most: over MAX_FILE_BYTES still, so that a file whose size the
 # channel did not announce is refused with its size rather than as a failed download.
 _FETCH_LIMIT = 2 * MAX_FILE_BYTES
 
 
-async def _read(turn: Turn, upload: _Upload, commune: str) -> PlanSpec | None:
+async def _read(turn: Turn, upload: _Upload, commune: str) -> ImportReading | None:
     """Download the file and read its plan table in a worker thread; None once the office
     has been told what is wrong with the file. The year is set when it is imported.
     """
@@ -99,11 +114,24 @@ async def _read(turn: Turn, upload: _Upload, commune: str) -> PlanSpec | None:
         return None
     plan_file = upload.services.settings.plan_file
     name = upload.file.file_name
+    known = await _commune_units(upload)
     try:
-        return await asyncio.to_thread(_parse, content, name, plan_file, commune, upload.year)
+        return await asyncio.to_thread(
+            _parse, content, name, plan_file, commune, upload.year, known
+        )
     except PlanImportError as error:
         await turn.say(esc(str(error)))
+        if error.reason in TEMPLATE_HINTED:
+            await turn.say(texts.IMPORT_USE_TEMPLATE)
     return None
+
+
+async def _commune_units(upload: _Upload) -> tuple[UnitSpec, ...]:
+    """The commune's units and their other names, which the file is read knowing."""
+    async with transaction(upload.services.sessions) as session:
+        commune = await session.get(Commune, upload.commune_id)
+        assert commune is not None
+        return await commune_units(session, commune)
 
 
 async def _take_pending(session: AsyncSession, member_id: int) -> PendingImport | None:
@@ -145,9 +173,10 @@ async def receive_plan_file(turn: Turn, visit: Visit) -> None:
 
 async def _dry_run(turn: Turn, upload: _Upload) -> None:
     commune_name = await _commune_name(upload)
-    spec = await _read(turn, upload, commune_name)
-    if spec is None:
+    reading = await _read(turn, upload, commune_name)
+    if reading is None:
         return
+    spec = reading.spec
     now = upload.services.now()
     async with transaction(upload.services.sessions) as session:
         commune = await session.get(Commune, upload.commune_id)
@@ -172,6 +201,12 @@ async def _dry_run(turn: Turn, upload: _Upload) -> None:
         await turn.say(texts.IMPORT_NOTHING)
         return
     await turn.say(_preview(changes, upload.file.file_name, len(spec.tasks), len(spec.areas)))
+    notes = reading_lines(reading)
+    if notes:
+        shown = [texts.IMPORT_READING_LINE.format(line=esc(note)) for note in notes[:_NOTES]]
+        if len(notes) > _NOTES:
+            shown.append(texts.IMPORT_READING_MORE.format(count=len(notes) - _NOTES))
+        await turn.say(texts.IMPORT_READING_NOTES.format(lines="\n".join(shown)))
     await turn.say(texts.IMPORT_CONFIRM, CONFIRM_MENU)
 
 
@@ -203,6 +238,7 @@ def _preview(changes: ImportChanges, name: str, tasks: int, areas: int) -> str:
     if changes.shifted:
         pairs = ", ".join(f"{old}→{new}" for new, old in changes.shifted[:6])
         lines.append(texts.IMPORT_SHIFTED.format(pairs=pairs))
+    lines.extend(esc(line) for line in new_unit_lines(changes.new_units, dry_run=True))
     return "\n".join(lines)
 
 
@@ -234,9 +270,10 @@ async def _import(turn: Turn, upload: _Upload) -> None:
     """Read the confirmed file again and import it, in one transaction that also takes the
     file off waiting (a second tap finds it gone).
     """
-    spec = await _read(turn, upload, await _commune_name(upload))
-    if spec is None:
+    reading = await _read(turn, upload, await _commune_name(upload))
+    if reading is None:
         return
+    spec = reading.spec
     async with transaction(upload.services.sessions) as session:
         if upload.account_id is not None:
             _forget_options(await session.get(ChatAccount, upload.account_id))

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.accounts import accounts_of
 from models.clock import as_utc, local, quarter_label, quarter_of
+from models.commune_profile import Profile, read_profile
 from models.db import SessionFactory, read_transaction
 from models.errors import DomainError
 from models.plans import plan_areas, plan_tasks
@@ -90,6 +91,8 @@ class ExportTask:
     involves_hamlets: bool
     status: Status | None
     percent: int
+    # The plan's "Chỉ tiêu" cell ("" when the plan has no targets column).
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,8 @@ class ExportData:
     participation: list[Participation]
     # The chairman who signs the Word reports ("" when the commune has none on the bot).
     signer: str = ""
+    # What the Word reports say about the commune (None: the defaults for its name).
+    profile: Profile | None = None
 
     @property
     def period_label(self) -> str:
@@ -290,6 +295,7 @@ class ExportSource:
     linked: set[int]
     # Every version reported on the plan, in no particular order.
     reports: list[ReportRow]
+    profile: Profile | None = None
 
 
 async def gather_export(
@@ -407,6 +413,7 @@ async def _read_plan(
         members=members,
         linked=linked,
         reports=[],
+        profile=await read_profile(session, commune),
     )
 
 
@@ -550,6 +557,7 @@ def build_export(source: ExportSource) -> ExportData:
             units, source.members, source.linked, tasks, links, reports, in_period, zone
         ),
         signer=_chairman(source.members),
+        profile=source.profile,
     )
 
 
@@ -621,6 +629,7 @@ def _tasks(
                 area_name=area_names.get(task.area_id, ""),
                 text=task.text,
                 result=task.result,
+                target=task.target,
                 timeframe=task.timeframe,
                 timeframe_text=in_plan_year(task.timeframe_text, plan.source_year, plan.year),
                 lead_text=task.lead_text,

@@ -1,6 +1,9 @@
 """The commune's official reports as Word documents, in the form Nghị định 30/2020/NĐ-CP
 sets for administrative documents: the year-end report on the plan, and the quarterly
-anti-corruption report to the city inspectorate.
+anti-corruption report to the inspectorate above the commune.
+
+What the documents say about the commune (its name, place, recipients, signer, the plan's
+number and date) comes from its profile (:mod:`models.commune_profile`), never from here.
 
 The form: A4; margins top and bottom 20 mm, left 30 mm, right 15 mm; Times New Roman; the
 issuing body and the national motto side by side at the top, each with a short rule under
@@ -27,6 +30,7 @@ from docx.text.paragraph import Paragraph
 
 from models.breathing import Breather
 from models.clock import format_date, quarter_label
+from models.commune_profile import Profile, default_profile, recipient_lines
 from models.errors import DomainError
 from models.export_data import (
     STATUS_LABELS,
@@ -38,10 +42,10 @@ from models.export_data import (
     is_anti_corruption_area,
 )
 from models.tables import Status
+from models.textfold import fold
 
 # --- The form (Nghị định 30/2020/NĐ-CP) --------------------------------------------------
 AGENCY_PARENT = "ỦY BAN NHÂN DÂN"
-AGENCY = "XÃ {commune}"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NUMBER = "Số: {number}/BC-UBND"
@@ -49,8 +53,9 @@ PLACE_DATE = "{place}, ngày {day} tháng {month} năm {year}"
 REPORT = "BÁO CÁO"
 RECIPIENTS = "Nơi nhận:"
 ON_BEHALF = "TM. ỦY BAN NHÂN DÂN"
-SIGNER_TITLE = "CHỦ TỊCH"
-CLOSING = "Trên đây là báo cáo {what} của Ủy ban nhân dân xã {commune}./."
+# A deputy signs for the chairman ("ký thay"): this line goes above the deputy's title.
+FOR_CHAIRMAN = "KT. CHỦ TỊCH"
+CLOSING = "Trên đây là báo cáo {what} của Ủy ban nhân dân {commune}./."
 
 # --- The year-end report ------------------------------------------------------------------
 YEAR_SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued} về {title}"
@@ -58,10 +63,9 @@ YEAR_ISSUED = " ngày {date}"
 # A plan whose date is not known: left to be written in by hand.
 YEAR_ISSUED_BLANK = " ngày …/…/…"
 YEAR_INTRO = (
-    "Thực hiện Kế hoạch số {number}{issued} của Ủy ban nhân dân xã {commune} về {title}, "
-    "Ủy ban nhân dân xã báo cáo kết quả thực hiện {period} như sau:"
+    "Thực hiện Kế hoạch số {number}{issued} của Ủy ban nhân dân {commune} về {title}, "
+    "Ủy ban nhân dân {kind} báo cáo kết quả thực hiện {period} như sau:"
 )
-YEAR_RECIPIENTS = ("- UBND thành phố;", "- Phòng Nội vụ TP;", "- Lưu: VT.")
 YEAR_CLOSING_WHAT = "kết quả thực hiện Kế hoạch số {number}"
 SECTION_OVERALL = "I. KẾT QUẢ THỰC HIỆN CHUNG"
 SECTION_BY_AREA = "II. KẾT QUẢ THỰC HIỆN THEO TỪNG LĨNH VỰC, NHIỆM VỤ"
@@ -102,6 +106,7 @@ BY_AREA_EMPTY = (
 )
 TASK_LINE = "{code}. "
 TASK_LEAD = " (chủ trì: {lead})."
+TASK_TARGET = " Chỉ tiêu: {target}."
 TASK_STATE = " Kết quả: {status}, đạt {percent}%."
 TASK_NOT_REPORTED = " Kết quả: chưa có báo cáo."
 # The task's percent is its lead units': while none of them has reported, the line says so
@@ -119,17 +124,16 @@ UNREPORTED_TASKS = (
 YEAR_NEXT_STEPS = (
     "Tiếp tục triển khai đồng bộ các nhiệm vụ, giải pháp của Kế hoạch; các cơ quan, đơn vị "
     "và các ấp tập trung hoàn thành các nhiệm vụ đang thực hiện, chủ động tháo gỡ khó khăn, "
-    "vướng mắc; thường xuyên cập nhật, báo cáo tiến độ để Ủy ban nhân dân xã theo dõi, "
-    "chỉ đạo kịp thời, góp phần nâng cao Chỉ số PAPI của tỉnh, thành phố."
+    "vướng mắc; thường xuyên cập nhật, báo cáo tiến độ để Ủy ban nhân dân {kind} theo dõi, "
+    "chỉ đạo kịp thời, góp phần nâng cao Chỉ số PAPI của {province}."
 )
 
 # --- The quarterly anti-corruption report -------------------------------------------------
 AC_SUBJECT = "Kết quả công tác phòng, chống tham nhũng {quarter}"
 AC_INTRO = (
-    "Ủy ban nhân dân xã {commune} báo cáo kết quả công tác phòng, chống tham nhũng {quarter} "
+    "Ủy ban nhân dân {commune} báo cáo kết quả công tác phòng, chống tham nhũng {quarter} "
     "(các nhiệm vụ thuộc lĩnh vực “{area}” của Kế hoạch số {number}{issued}) như sau:"
 )
-AC_RECIPIENTS = ("- Thanh tra thành phố;", "- Lưu: VT.")
 AC_CLOSING_WHAT = "kết quả công tác phòng, chống tham nhũng {quarter}"
 AC_OVERALL = (
     "Lĩnh vực “{area}” gồm {total} nhiệm vụ. Trong {quarter}, có {reported}/{total} nhiệm vụ "
@@ -189,22 +193,24 @@ def export_year_report(
         data: what :func:`models.export_data.gather_export` read; its period is the report's.
         number: the report's number in the register ("Số: 12/BC-UBND"); "…" leaves it to be
             written in by hand.
-        place: the place in the date line; the commune's name by default.
-        signer: the name under the signature; by default the commune's chairman on the
-            bot (blank, to be written by hand, when there is none).
+        place: the place in the date line; the profile's place name by default.
+        signer: the name under the signature; by default the profile's signer, else the
+            commune's chairman on the bot (blank, to be written by hand, when there is none).
 
     Returns:
         The .docx file's bytes.
     """
     doc = _Form(data, number=number, place=place)
-    issued = _issued(data)
+    profile = doc.profile
+    plan_number, issued = _plan_number(data, profile), _issued(data, profile)
     title = _plan_title(data)
-    doc.title(YEAR_SUBJECT.format(number=data.plan_number, issued=issued, title=title))
+    doc.title(YEAR_SUBJECT.format(number=plan_number, issued=issued, title=title))
     doc.body(
         YEAR_INTRO.format(
-            number=data.plan_number,
+            number=plan_number,
             issued=issued,
-            commune=data.commune_name,
+            commune=profile.display_name,
+            kind=profile.kind,
             title=title,
             period=_lower_first(data.period_label),
         )
@@ -247,13 +253,13 @@ def export_year_report(
         doc.body(UNREPORTED_TASKS.format(count=unreported, total=summary.total))
 
     doc.heading(SECTION_NEXT)
-    doc.body(YEAR_NEXT_STEPS)
+    doc.body(YEAR_NEXT_STEPS.format(kind=profile.kind, province=profile.province))
     doc.body(
         CLOSING.format(
-            what=YEAR_CLOSING_WHAT.format(number=data.plan_number), commune=data.commune_name
+            what=YEAR_CLOSING_WHAT.format(number=plan_number), commune=profile.display_name
         )
     )
-    doc.signature(YEAR_RECIPIENTS, data.signer if signer is None else signer)
+    doc.signature(profile.year_report_recipients, signer)
     return doc.save()
 
 
@@ -265,7 +271,7 @@ def export_anticorruption_report(
     place: str | None = None,
     signer: str | None = None,
 ) -> bytes:
-    """The quarterly anti-corruption report to the city inspectorate, from the reports on
+    """The quarterly anti-corruption report to the inspectorate, from the reports on
     the plan's "Kiểm soát tham nhũng trong khu vực công" tasks in ``quarter``.
 
     Args:
@@ -273,9 +279,9 @@ def export_anticorruption_report(
             ``quarter``.
         quarter: the quarter, written like ``"2026Q4"``.
         number: the report's number in the register; "…" leaves it to be written by hand.
-        place: the place in the date line; the commune's name by default.
-        signer: the name under the signature; by default the commune's chairman on the
-            bot (blank, to be written by hand, when there is none).
+        place: the place in the date line; the profile's place name by default.
+        signer: the name under the signature; by default the profile's signer, else the
+            commune's chairman on the bot (blank, to be written by hand, when there is none).
 
     Returns:
         The .docx file's bytes.
@@ -293,18 +299,18 @@ def export_anticorruption_report(
     area = next((a for a in data.areas if is_anti_corruption_area(a)), None)
     if area is None:
         doc.body(AC_NO_AREA)
-        doc.signature(AC_RECIPIENTS, data.signer if signer is None else signer)
+        doc.signature(doc.profile.anti_corruption_recipients, signer)
         return doc.save()
     tasks = [task for task in data.tasks if task.area_number == area.number]
     task_ids = {task.id for task in tasks}
     in_quarter = [r for r in data.history if r.quarter == checked and r.task_id in task_ids]
     doc.body(
         AC_INTRO.format(
-            commune=data.commune_name,
+            commune=doc.profile.display_name,
             quarter=label,
             area=area.name,
-            number=data.plan_number,
-            issued=_issued(data),
+            number=_plan_number(data, doc.profile),
+            issued=_issued(data, doc.profile),
         )
     )
 
@@ -336,8 +342,9 @@ def export_anticorruption_report(
 
     doc.heading(SECTION_NEXT)
     doc.body(AC_NEXT_STEPS)
-    doc.body(CLOSING.format(what=AC_CLOSING_WHAT.format(quarter=label), commune=data.commune_name))
-    doc.signature(AC_RECIPIENTS, data.signer if signer is None else signer)
+    closing_what = AC_CLOSING_WHAT.format(quarter=label)
+    doc.body(CLOSING.format(what=closing_what, commune=doc.profile.display_name))
+    doc.signature(doc.profile.anti_corruption_recipients, signer)
     return doc.save()
 
 
@@ -350,6 +357,7 @@ class _Form:
     place: str | None
 
     def __post_init__(self) -> None:
+        self.profile: Profile = self.data.profile or default_profile(self.data.commune_name)
         # Every paragraph goes through _paragraph or line: the places to let the loop in.
         self.breathe = Breather()
         self.doc: DocumentObject = Document()
@@ -383,7 +391,7 @@ class _Form:
         table = self._layout_table(2, (62, TEXT_WIDTH_MM - 62))
         left, right = table.cell(0, 0), table.cell(0, 1)
         self.line(left, AGENCY_PARENT, size=13, bold=True, first=True)
-        self.line(left, AGENCY.format(commune=data.commune_name.upper()), size=13, bold=True)
+        self.line(left, self.profile.display_name.upper(), size=13, bold=True)
         _rule(self.line(left, "", size=4), width_mm=22, cell_mm=62)
         self.line(right, NATION, size=12, bold=True, first=True)
         self.line(right, MOTTO, size=13, bold=True)
@@ -391,7 +399,7 @@ class _Form:
         self.line(table.cell(1, 0), NUMBER.format(number=self.number), size=13, first=True)
         self.line(
             table.cell(1, 1),
-            _place_date(self.place or data.commune_name, data.generated.date()),
+            _place_date(self.place or self.profile.place_name, data.generated.date()),
             size=14,
             italic=True,
             first=True,
@@ -455,6 +463,9 @@ class _Form:
         _run(paragraph, " ".join(task.text.split()).rstrip(".;,"), size=BODY_SIZE)
         lead = ", ".join(task.lead_units) or task.lead_text
         _run(paragraph, TASK_LEAD.format(lead=lead), size=BODY_SIZE)
+        if task.target:
+            target = " ".join(task.target.split()).rstrip(".;,")
+            _run(paragraph, TASK_TARGET.format(target=target), size=BODY_SIZE)
         if missing is None:
             _run(paragraph, _task_state(task, reports), size=BODY_SIZE, italic=True)
         elif not reports:
@@ -490,10 +501,13 @@ class _Form:
         self._table_row(table, ("", TABLE_TOTAL, *totals, percent), widths, bold=True)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
-    def signature(self, recipients: Sequence[str], signer: str) -> None:
-        """Who receives it (left) and the chairman's signature (right), kept on one page
-        with the closing paragraph.
+    def signature(self, recipients: Sequence[str], signer: str | None) -> None:
+        """Who receives it (left) and the signature (right), kept on one page with the
+        closing paragraph. The signer is ``signer`` if given, else the profile's, else the
+        chairman on the bot (blank when there is none).
         """
+        name = signer if signer is not None else (self.profile.signer_name or self.data.signer)
+        title = self.profile.signer_title.upper()
         self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         spacer = self.doc.add_paragraph().paragraph_format
         spacer.space_after = Pt(0)
@@ -503,13 +517,15 @@ class _Form:
         left, right = table.cell(0, 0), table.cell(0, 1)
         left_align = WD_ALIGN_PARAGRAPH.LEFT
         self.line(left, RECIPIENTS, size=12, bold=True, italic=True, first=True, align=left_align)
-        for recipient in recipients:
-            self.line(left, recipient, size=11, align=left_align)
+        for line in recipient_lines(recipients):
+            self.line(left, line, size=11, align=left_align)
         self.line(right, ON_BEHALF, size=13, bold=True, first=True)
-        self.line(right, SIGNER_TITLE, size=13, bold=True)
+        if fold(title).startswith("pho "):
+            self.line(right, FOR_CHAIRMAN, size=13, bold=True)
+        self.line(right, title, size=13, bold=True)
         for _ in range(6):  # room for the signature and the seal
             self.line(right, "", size=14)
-        self.line(right, signer, size=14, bold=True)
+        self.line(right, name, size=14, bold=True)
 
     # --- Internals -------------------------------------------------------------------------
     def _paragraph(self) -> Paragraph:
@@ -621,11 +637,18 @@ def _place_date(place: str, day: date) -> str:
     return PLACE_DATE.format(place=place, day=f"{day.day:02d}", month=month, year=day.year)
 
 
-def _issued(data: ExportData) -> str:
-    """The plan's date as the opening cites it (" ngày 30/6/2023"), as the plan file gives
-    it: a plan carried over from another year keeps its file's date, the commune's to correct.
+def _plan_number(data: ExportData, profile: Profile) -> str:
+    """The plan's number as the documents cite it: the profile's, else the plan's own."""
+    return profile.plan_number or data.plan_number
+
+
+def _issued(data: ExportData, profile: Profile) -> str:
+    """The plan's date as the opening cites it (" ngày 30/6/2023"): the profile's, else the
+    plan file's (a plan carried over from another year keeps its file's date, the commune's
+    to correct with `hamlet-bot commune set plan_date`).
     """
-    return YEAR_ISSUED.format(date=_short_date(data.issued)) if data.issued else YEAR_ISSUED_BLANK
+    issued = profile.plan_date or data.issued
+    return YEAR_ISSUED.format(date=_short_date(issued)) if issued else YEAR_ISSUED_BLANK
 
 
 def _short_date(day: date) -> str:

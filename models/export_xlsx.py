@@ -129,6 +129,10 @@ PLAN_HEADERS = (
     ("Thời gian thực hiện", 12),
 )
 
+# Between the task and its result, when the plan has targets ("Chỉ tiêu năm 2024").
+PLAN_TARGET_HEADER = ("Chỉ tiêu", 20)
+SHEET_GUIDE = "Hướng dẫn"
+
 PAGE_HEADER = "Kế hoạch {number} — {sheet}"
 PAGE_FOOTER = "Trang &P/&N"
 
@@ -343,6 +347,7 @@ TASK_CENTERED = (1, 5, 6, 8, 9)
 HISTORY_CENTERED = (1, 2, 3, 8, 9, 10, 12, 13)
 PARTICIPATION_CENTERED = (2, 4, 5, 6, 7, 8, 9, 10)
 PLAN_CENTERED = (1, 3, 6)
+PLAN_CENTERED_WITH_TARGETS = (1, 4, 7)
 
 
 def _tasks_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
@@ -448,22 +453,70 @@ def _participation_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) 
     _print_setup(sheet, data, 1, len(PARTICIPATION_HEADERS), row)
 
 
-def _plan_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
-    _header(sheet, 1, PLAN_HEADERS, styles)
+@dataclass(frozen=True)
+class PlanSheet:
+    """What the "Kế hoạch" sheet shows, for a sheet made without a plan's export data
+    (the empty template): the plan's number, its areas and tasks, whether to add the
+    targets column.
+    """
+
+    plan_number: str
+    areas: Sequence[Any]
+    tasks: Sequence[Any]
+    targets: bool
+
+
+def _plan_sheet(sheet: "Worksheet", data: "ExportData | PlanSheet", styles: _Styles) -> None:
+    # The targets column only when the plan has targets (or the template asks for it): a
+    # plan without them keeps the appendix's own six columns.
+    targets = data.targets if isinstance(data, PlanSheet) else any(t.target for t in data.tasks)
+    headers: Sequence[tuple[str, int]] = PLAN_HEADERS
+    if targets:
+        headers = (*PLAN_HEADERS[:2], PLAN_TARGET_HEADER, *PLAN_HEADERS[2:])
+    centered = PLAN_CENTERED_WITH_TARGETS if targets else PLAN_CENTERED
+    _header(sheet, 1, headers, styles)
     row = 1
     for area in data.areas:
         row += 1
-        values = (area.number, area.name, "", "", "", "")
-        _row(sheet, row, values, styles, bold=True, centered=PLAN_CENTERED)
-        for column in range(1, len(PLAN_HEADERS) + 1):
+        values = (area.number, area.name, *[""] * (len(headers) - 2))
+        _row(sheet, row, values, styles, bold=True, centered=centered)
+        for column in range(1, len(headers) + 1):
             sheet.cell(row, column).fill = styles.area_fill
         for task in data.tasks:
             if task.area_number != area.number:
                 continue
             row += 1
             cells = (task.result, task.lead_text, task.coordinating_text, task.timeframe_text)
-            _row(sheet, row, ("", task.text, *cells), styles, centered=PLAN_CENTERED)
-    _print_setup(sheet, data, 1, len(PLAN_HEADERS), row)
+            texts = (task.text, task.target) if targets else (task.text,)
+            _row(sheet, row, ("", *texts, *cells), styles, centered=centered)
+    _print_setup(sheet, data, 1, len(headers), row)
+
+
+def plan_template_xlsx(areas: Sequence[tuple[int, str]], guide: Sequence[str]) -> bytes:
+    """An empty plan: the "Kế hoạch" sheet as an export lays it out (header, area rows, no
+    task), with the targets column, and a "Hướng dẫn" sheet of ``guide`` lines. Filled in,
+    it imports as any plan file does.
+    """
+    from openpyxl import Workbook
+
+    styles = _Styles.make()
+    book = Workbook()
+    rows = [_TemplateArea(number, name) for number, name in areas]
+    _plan_sheet(book.active, PlanSheet("", rows, [], targets=True), styles)
+    book.active.title = SHEET_PLAN
+    notes = book.create_sheet(SHEET_GUIDE)
+    notes.column_dimensions["A"].width = 110
+    for line in guide:
+        notes.append([line])
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class _TemplateArea:
+    number: int
+    name: str
 
 
 def _put(sheet: "Worksheet", row: int, column: int, value: Any) -> Any:
@@ -539,7 +592,11 @@ def _lines(text: str, width: float) -> int:
 
 
 def _print_setup(
-    sheet: "Worksheet", data: ExportData, header_row: int, columns: int, last_row: int
+    sheet: "Worksheet",
+    data: "ExportData | PlanSheet",
+    header_row: int,
+    columns: int,
+    last_row: int,
 ) -> None:
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 

@@ -3,12 +3,13 @@ report on, and which units are short of reports this quarter. The chat only word
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import local, quarter_of
+from models.deadlines import task_deadline
 from models.plans import lead_units, plan_tasks
 from models.reports import latest_of_unit, owes_report, reported_in, tasks_in_scope
 from models.summary import Participation, TaskLine, summarise
@@ -34,19 +35,22 @@ def first_quarter(plan: Plan) -> str:
 
 @dataclass(frozen=True)
 class Overdue:
-    """What is late: year tasks not done past the deadline, and ongoing tasks not reported
-    last quarter by whoever answers for them.
+    """What is late: year tasks not done past the year-end deadline, tasks due on a day of
+    their own ("Quý I": 31/03) not done past it (by that day, in order), and ongoing tasks
+    not reported last quarter by whoever answers for them.
     """
 
     past_deadline: bool
     previous_quarter: str
     year_tasks: list[TaskLine] = field(default_factory=list)
     ongoing_tasks: list[TaskLine] = field(default_factory=list)
+    due_tasks: list[tuple[date, list[TaskLine]]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         """How many tasks are late."""
-        return len(self.year_tasks) + len(self.ongoing_tasks)
+        dated = sum(len(lines) for _, lines in self.due_tasks)
+        return len(self.year_tasks) + len(self.ongoing_tasks) + dated
 
 
 async def overdue(
@@ -57,14 +61,24 @@ async def overdue(
     current = quarter_of(now, commune.timezone)
     previous = previous_quarter(current)
     view = await summarise(session, commune, plan, now, unit=unit)
-    timeframe = {t.code: (t.id, t.timeframe) for t in await plan_tasks(session, plan)}
+    tasks = await plan_tasks(session, plan)
+    timeframe = {t.code: (t.id, t.timeframe) for t in tasks}
+    # A task done once is due by its first day: the year-end report's, or its own.
+    first_due = {
+        t.code: min(task_deadline(t).due_days(plan.report_deadline), default=plan.report_deadline)
+        for t in tasks
+    }
     past_deadline = today > plan.report_deadline
-    late_year = [
-        line
-        for line in view.tasks
-        if past_deadline and line.status != Status.DONE
-        and timeframe[line.code][1] == Timeframe.YEAR
-    ]  # fmt: skip
+    late_year = []
+    late_by_day: dict[date, list[TaskLine]] = {}
+    for line in view.tasks:
+        due = first_due[line.code]
+        if timeframe[line.code][1] != Timeframe.YEAR or line.status == Status.DONE or today <= due:
+            continue
+        if due == plan.report_deadline:
+            late_year.append(line)
+        else:
+            late_by_day.setdefault(due, []).append(line)
     late_ongoing = []
     # Quarters before the plan ran are not chased (quarter labels sort in time order).
     if previous.startswith(str(plan.year)) and previous >= first_quarter(plan):
@@ -79,7 +93,7 @@ async def overdue(
             silent = not any((task_id, u) in reported for u in answerable)
             if kind == Timeframe.ONGOING and silent and line.status != Status.DONE:
                 late_ongoing.append(line)
-    return Overdue(past_deadline, previous, late_year, late_ongoing)
+    return Overdue(past_deadline, previous, late_year, late_ongoing, sorted(late_by_day.items()))
 
 
 async def open_tasks_of(

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from models.deadlines import Deadline, describe_deadline, read_timeframe
 from models.tables import Timeframe
-from models.textfold import fold
 from models.units import UnitCatalogue
+from models.wording import in_plan_year
 
 BUNDLED_PLAN = Path(__file__).resolve().parent.parent / "data" / "ke-hoach-965-KH-UBND-2023.toml"
 
@@ -27,6 +28,10 @@ class UnitSpec:
     name: str
     aliases: tuple[str, ...]
     anti_corruption: bool = False
+    # "unit" or "hamlet" (models.tables.UnitKind); a hamlet a file names ("Thôn Đông").
+    kind: str = "unit"
+    # Learned from an imported file (no one knew it): created when the import is confirmed.
+    proposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class TaskSpec:
     lead_units: tuple[str, ...]
     coordinating_units: tuple[str, ...]
     involves_hamlets: bool
+    # The plan's "Chỉ tiêu" cell (a target such as "100% hồ sơ đúng hạn"), if it has one.
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,17 @@ class PlanSpec:
     def tasks(self) -> list[TaskSpec]:
         """All tasks in plan order."""
         return [task for area in self.areas for task in area.tasks]
+
+    def year_end(self, year: int | None = None) -> date:
+        """The year-end report deadline of the plan for ``year`` (default: its own)."""
+        return date(year or self.year, self.deadline_month, self.deadline_day)
+
+    def deadline_of(self, task: TaskSpec, year: int | None = None) -> Deadline:
+        """The task's deadline in the plan for ``year`` (default: the file's own year). The
+        file's year in the timeframe moves with it: the seed's "Năm 2023" is 2026 in 2026.
+        """
+        year = year or self.year
+        return read_timeframe(in_plan_year(task.timeframe_text, self.year, year), year)
 
 
 def read_plan_file(path: Path = BUNDLED_PLAN) -> PlanSpec:
@@ -138,8 +156,28 @@ def _parse_area(raw: dict[str, Any], catalogue: UnitCatalogue) -> AreaSpec:
 
 
 def parse_timeframe(text: str) -> Timeframe:
-    """Read a timeframe: "Thường xuyên" is ongoing (reported quarterly), else due by year end."""
-    return Timeframe.ONGOING if fold(text) == "thuong xuyen" else Timeframe.YEAR
+    """Read a timeframe in the older two-way sense: reported every quarter ("Thường xuyên",
+    "Hằng quý", "Hằng tháng"…: ongoing), else due once (by a date or the year end). The
+    full reading, with the dates, is :meth:`PlanSpec.deadline_of`.
+    """
+    # The year only places dates; whether a task repeats does not depend on it.
+    return read_timeframe(text, 2000).timeframe
+
+
+def deadline_lines(spec: PlanSpec, year: int | None = None) -> list[str]:
+    """Each task's deadline as the dry run shows it, one line a task: "1.2 · Trước
+    31/03/2024"; a guess or a date outside the plan's year also quotes the plan's words:
+    "2.3 · (đoán) Cuối năm 20/12/2024 ← «Năm học 2024»".
+    """
+    year_end = spec.year_end(year)
+    lines = []
+    for task in spec.tasks:
+        deadline = spec.deadline_of(task, year)
+        line = f"{task.code} · {describe_deadline(deadline, year_end)}"
+        if deadline.guessed or deadline.outside_year:
+            line += f" ← «{task.timeframe_text}»" if task.timeframe_text else " ← (ô trống)"
+        lines.append(line)
+    return lines
 
 
 def parse_task(

@@ -54,8 +54,10 @@ class PlanImportError(ValueError):
     Attributes:
         reason: machine-readable: ``too_large``, ``too_many_rows``, ``too_many_tasks``,
             ``empty_file``, ``unsupported_format``, ``encrypted``, ``corrupt``,
-            ``unreadable``, ``no_table``, ``missing_columns``, ``task_before_area``,
-            ``bad_area``, ``empty_task``, ``missing_lead``, ``unknown_unit``, ``no_tasks``.
+            ``unreadable``, ``no_table``, ``prose_plan`` (a Word plan written as numbered
+            paragraphs, with no task table), ``missing_columns``, ``task_before_area``,
+            ``empty_task``, ``missing_lead``, ``unknown_unit``, ``no_areas`` (no heading
+            names a PAPI area), ``no_tasks``.
         row: the row (1-based: the sheet's row number in Excel, the row within its table in
             Word), when the problem is in a row.
         column: the column's header as the plan writes it (``"Cơ quan chủ trì"``), if any.

@@ -11,9 +11,10 @@ from typing import Any
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.deadlines import row_values
 from models.plan_data import PlanSpec, TaskSpec
-from models.tables import Area, Commune, Plan, Task, TaskRole, TaskUnit, Unit, UnitAlias, UnitKind
-from models.textfold import fold
+from models.tables import Area, Commune, Plan, Task, TaskRole, TaskUnit, Unit, UnitKind
+from models.unit_sync import sync_units
 
 
 @dataclass(frozen=True)
@@ -66,42 +67,11 @@ async def ensure_commune(
 
 
 async def _sync_units(session: AsyncSession, commune: Commune, spec: PlanSpec) -> dict[str, int]:
-    """Upsert the plan's units and their spellings; return unit ids by canonical name."""
-    assert commune.id is not None
-    units = {
-        u.key: u
-        for u in await session.exec(
-            select(Unit).where(Unit.commune_id == commune.id, Unit.kind == UnitKind.UNIT)
-        )
-    }
-    for position, unit_spec in enumerate(spec.units, start=1):
-        key = fold(unit_spec.name)
-        unit = units.get(key)
-        if unit is None:
-            unit = Unit(commune_id=commune.id, key=key, name=unit_spec.name)
-            session.add(unit)
-            units[key] = unit
-        unit.name = unit_spec.name
-        unit.position = position
-        unit.anti_corruption = unit_spec.anti_corruption
-    await session.flush()
-    known_aliases = {
-        a.folded: a
-        for a in await session.exec(select(UnitAlias).where(UnitAlias.commune_id == commune.id))
-    }
-    for unit_spec in spec.units:
-        unit = units[fold(unit_spec.name)]
-        assert unit.id is not None
-        for spelling in (unit_spec.name, *unit_spec.aliases):
-            folded = fold(spelling)
-            alias = known_aliases.get(folded)
-            if alias is None:
-                alias = UnitAlias(commune_id=commune.id, unit_id=unit.id, folded=folded)
-                session.add(alias)
-                known_aliases[folded] = alias
-            alias.unit_id = unit.id
-    await session.flush()
-    return {unit.name: unit.id for unit in units.values() if unit.id is not None}
+    """Upsert the plan's units and their spellings; return unit ids by name (see
+    :func:`models.unit_sync.sync_units`: new units and hamlets a file proposed, renamed
+    and merged units found by their other spellings).
+    """
+    return await sync_units(session, commune, spec)
 
 
 async def load_plan(
@@ -109,8 +79,9 @@ async def load_plan(
 ) -> LoadResult:
     """Load ``spec`` as the commune's plan for ``year`` (default: the plan's own year).
 
-    Idempotent. A task is matched by its code; its text, units and timeframe are updated in
-    place, so the reports on it stay attached.
+    Idempotent. A task is matched by its code; its text, units and timeframe (with the
+    deadline read from it, see :mod:`models.deadlines`) are updated in place, so the reports
+    on it stay attached.
     """
     assert commune.id is not None
     year = year or spec.year
@@ -146,16 +117,19 @@ async def load_plan(
         assert area.id is not None
         for task_spec in area_spec.tasks:
             task = tasks.get(task_spec.code)
+            due = spec.deadline_of(task_spec, year)
             fields: dict[str, Any] = {
                 "area_id": area.id,
                 "area_number": task_spec.area_number,
                 "position": task_spec.position,
                 "text": task_spec.text,
                 "result": task_spec.result,
+                "target": task_spec.target,
                 "lead_text": task_spec.lead_text,
                 "coordinating_text": task_spec.coordinating_text,
                 "timeframe": task_spec.timeframe,
                 "timeframe_text": task_spec.timeframe_text,
+                **row_values(due),
                 "involves_hamlets": task_spec.involves_hamlets,
             }
             if task is None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.audit import SYSTEM, Actor, record_change
 from models.clock import utc_now
+from models.deadlines import read_timeframe, row_values
 from models.errors import DomainError
 from models.plans import plan_areas, plan_for_year, plan_tasks
 from models.reports import latest_reports
@@ -165,6 +166,9 @@ async def rollover(
                 done.append(task.code)
                 continue
             position += 1
+            timeframe_text = (
+                task.timeframe_text if is_ongoing else _YEAR.sub(str(to_year), task.timeframe_text)
+            )
             copy = Task(
                 commune_id=commune.id,
                 plan_id=plan.id,
@@ -174,14 +178,13 @@ async def rollover(
                 position=position,
                 text=task.text,
                 result=task.result,
+                target=task.target,
                 lead_text=task.lead_text,
                 coordinating_text=task.coordinating_text,
                 timeframe=task.timeframe,
-                timeframe_text=(
-                    task.timeframe_text
-                    if is_ongoing
-                    else _YEAR.sub(str(to_year), task.timeframe_text)
-                ),
+                timeframe_text=timeframe_text,
+                # The new year's own dates ("Quý I/2026" due 31/03/2026 becomes 31/03/2027).
+                **row_values(read_timeframe(timeframe_text, to_year)),
                 involves_hamlets=task.involves_hamlets,
                 carried_from_id=None if is_ongoing else task.id,
             )

@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.audit import SYSTEM, Actor, record_change
 from models.clock import utc_now
-from models.plan_data import PlanSpec, TaskSpec
+from models.deadlines import Deadline, same_deadline
+from models.plan_data import PlanSpec, TaskSpec, UnitSpec
 from models.plan_loader import load_plan
 from models.plans import plan_areas, plan_for_year, plan_tasks
 from models.tables import (
@@ -30,17 +31,17 @@ from models.tables import (
     TaskUnit,
     TaskVersion,
     Unit,
-    UnitKind,
 )
-from models.textfold import fold
+from models.unit_sync import new_unit_lines, resolve_units
 from models.wording import in_plan_year
 
 # The fields of a task that an import can change, as :class:`TaskChange` names them.
-TASK_FIELDS = ("text", "result", "lead", "coordinating", "timeframe", "hamlets")
+TASK_FIELDS = ("text", "result", "target", "lead", "coordinating", "timeframe", "hamlets")
 # What each of them is in the audit's before/after.
 _AUDITED: dict[str, tuple[str, ...]] = {
     "text": ("text",),
     "result": ("result",),
+    "target": ("target",),
     "lead": ("lead_text", "lead_units"),
     "coordinating": ("coordinating_text", "coordinating_units"),
     "timeframe": ("timeframe", "timeframe_text"),
@@ -114,6 +115,8 @@ class ImportChanges:
     units_created: tuple[str, ...] = ()
     shifted: tuple[tuple[str, str], ...] = ()
     plan_id: int | None = None
+    # The units of units_created with their kind (a unit or a hamlet), for the dry run.
+    new_units: tuple[UnitSpec, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -163,14 +166,12 @@ async def import_plan(
     assert commune.id is not None
     spec = replace(spec, year=year)
     plan = await plan_for_year(session, commune, year)
-    units = {
-        u.id: u
-        for u in await session.exec(
-            select(Unit).where(Unit.commune_id == commune.id, Unit.kind == UnitKind.UNIT)
-        )
-    }
-    known_keys = {u.key for u in units.values()}
-    units_created = tuple(u.name for u in spec.units if fold(u.name) not in known_keys)
+    # Hamlets too: a file may name one ("Ấp Bình Phú") as a task's unit.
+    everyone = select(Unit).where(Unit.commune_id == commune.id)
+    units = {u.id: u for u in await session.exec(everyone)}
+    # The file's units as the commune names them (renamed, merged), and the new ones.
+    spec, new_units = await resolve_units(session, commune, spec)
+    units_created = tuple(u.name for u in new_units)
     if plan is None:
         changes = ImportChanges(
             year=year,
@@ -182,6 +183,7 @@ async def import_plan(
         )
     else:
         changes = await _compare(session, plan, spec, units, dry_run, units_created)
+    changes = replace(changes, new_units=new_units)
     if dry_run:
         return changes
     trail = _Trail(actor, now or utc_now(), commune.id)
@@ -227,6 +229,7 @@ def _task_state(task: Task, names: dict[str, list[str]]) -> dict[str, Any]:
         "code": task.code,
         "text": task.text,
         "result": task.result,
+        "target": task.target,
         "lead_text": task.lead_text,
         "lead_units": sorted(names.get(TaskRole.LEAD, [])),
         "coordinating_text": task.coordinating_text,
@@ -243,6 +246,7 @@ def _spec_state(spec: TaskSpec) -> dict[str, Any]:
         "code": spec.code,
         "text": spec.text,
         "result": spec.result,
+        "target": spec.target,
         "lead_text": spec.lead_text,
         "lead_units": sorted(spec.lead_units),
         "coordinating_text": spec.coordinating_text,
@@ -360,7 +364,8 @@ async def _compare(
             created.append(task_spec.code)
             continue
         assert task.id is not None
-        fields = _changed_fields(task, links.get(task.id, []), units, task_spec, plan)
+        deadline = spec.deadline_of(task_spec, plan.year)  # as models.plan_loader stores it
+        fields = _changed_fields(task, links.get(task.id, []), units, task_spec, plan, deadline)
         if not fields:
             unchanged.append(task.code)
             continue
@@ -409,6 +414,7 @@ def _changed_fields(
     units: dict[int | None, Unit],
     spec: TaskSpec,
     plan: Plan,
+    deadline: Deadline,
 ) -> tuple[str, ...]:
     def in_year(timeframe_text: str) -> str:
         # The seed's "Năm 2023" and the 2026 plan's own file's "Năm 2026" say the same.
@@ -424,11 +430,13 @@ def _changed_fields(
     differs = {
         "text": task.text != spec.text,
         "result": task.result != spec.result,
+        "target": task.target != spec.target,
         "lead": task.lead_text != spec.lead_text or names(TaskRole.LEAD) != set(spec.lead_units),
         "coordinating": task.coordinating_text != spec.coordinating_text
         or names(TaskRole.COORDINATING) != set(spec.coordinating_units),
         "timeframe": task.timeframe != spec.timeframe
-        or in_year(task.timeframe_text) != in_year(spec.timeframe_text),
+        or in_year(task.timeframe_text) != in_year(spec.timeframe_text)
+        or not same_deadline(task, deadline),
         "hamlets": task.involves_hamlets != spec.involves_hamlets,
     }
     return tuple(name for name in TASK_FIELDS if differs[name])
@@ -484,6 +492,7 @@ async def _remove(
 FIELD_NAMES = {
     "text": "nội dung",
     "result": "kết quả",
+    "target": "chỉ tiêu",
     "lead": "cơ quan chủ trì",
     "coordinating": "cơ quan phối hợp",
     "timeframe": "thời gian",
@@ -520,7 +529,7 @@ def describe_changes(changes: ImportChanges) -> list[str]:
         lines.extend(f"+ lĩnh vực {n}: mới" for n in changes.areas_created)
         lines.extend(f"~ lĩnh vực {n}: đổi tên" for n in changes.areas_renamed)
         lines.extend(f"- lĩnh vực {n}: bỏ" for n in changes.areas_removed)
-    lines.extend(f"+ đơn vị {name}: mới" for name in changes.units_created)
+    lines.extend(new_unit_lines(changes.new_units, dry_run=changes.dry_run))
     for code, former in changes.shifted:
         lines.append(
             f"! {code} nay mang nội dung của {former}: một dòng thêm hoặc bớt làm lệch mã các "

@@ -93,20 +93,24 @@ async def member_unit(session: AsyncSession, member: Member) -> Unit | None:
 
 async def tasks_in_scope(session: AsyncSession, member: Member, plan: Plan) -> list[Task]:
     """The tasks ``member`` may report on, in plan order: those their unit leads or
-    coordinates; for hamlet heads, those that involve the hamlets.
+    coordinates; for hamlet heads, those that involve the hamlets or name their hamlet.
     """
     unit = await member_unit(session, member)
     if member.role not in REPORTING_ROLES or unit is None:
         return []
-    if unit.kind == UnitKind.HAMLET:
-        return [task for task in await plan_tasks(session, plan) if task.involves_hamlets]
     statement = (
         select(Task)
         .join(TaskUnit, col(TaskUnit.task_id) == col(Task.id))
         .where(Task.plan_id == plan.id, TaskUnit.unit_id == unit.id)
         .order_by(col(Task.area_number), col(Task.position))
     )
-    return list(await session.exec(statement))
+    linked = list(await session.exec(statement))
+    if unit.kind == UnitKind.HAMLET:
+        # Every hamlet's tasks, and those the plan names this hamlet for (models.scope).
+        named = {task.id for task in linked}
+        tasks = await plan_tasks(session, plan)
+        return [task for task in tasks if task.involves_hamlets or task.id in named]
+    return linked
 
 
 async def can_report(session: AsyncSession, member: Member, task: Task) -> bool:

@@ -1,8 +1,9 @@
 """Which tasks a unit answers for: the one rule, used by reporting, summaries, reminders and
 exports alike.
 
-A hamlet answers for every task that involves the hamlets ("09 ấp"); any other unit for the
-tasks it leads (chủ trì) or coordinates (phối hợp).
+A hamlet answers for every task that involves the hamlets ("09 ấp") and the tasks a plan
+names it for ("Ấp Bình Phú"); any other unit for the tasks it leads (chủ trì) or
+coordinates (phối hợp).
 """
 
 from collections.abc import Iterable
@@ -41,9 +42,10 @@ class TaskScope:
 
     def tasks_of(self, unit: Unit) -> tuple[int, ...]:
         """The ids of the tasks ``unit`` answers for, in plan order."""
-        if unit.kind == UnitKind.HAMLET:
-            return self.hamlet_tasks
         own = set(self.led.get(unit.id or 0, ())) | set(self.coordinated.get(unit.id or 0, ()))
+        if unit.kind == UnitKind.HAMLET:
+            # Every hamlet's tasks ("09 ấp"), and those a plan names it for ("Ấp Bình Phú").
+            own |= set(self.hamlet_tasks)
         return tuple(sorted(own, key=self.position.__getitem__))
 
     def answers(self, unit: Unit, task_id: int) -> bool:
@@ -52,9 +54,9 @@ class TaskScope:
 
     def owes_year_end_report(self, unit: Unit) -> bool:
         """Whether ``unit`` is counted for the year-end report: a unit that leads a task, or
-        a hamlet while the plan has tasks for the hamlets.
+        a hamlet while the plan has tasks for it.
         """
-        return bool(self.hamlet_tasks if unit.kind == UnitKind.HAMLET else self.leads(unit))
+        return bool(self.tasks_of(unit) if unit.kind == UnitKind.HAMLET else self.leads(unit))
 
     def leads(self, unit: Unit) -> tuple[int, ...]:
         """The tasks ``unit`` leads (none for a hamlet: hamlets take part, they do not lead)."""
@@ -65,4 +67,6 @@ def answers_for(unit: Unit, task: Task, unit_links_task: bool) -> bool:
     """The rule for one unit and one task, given whether the unit is linked to the task
     (for a query that looked only that link up).
     """
-    return task.involves_hamlets if unit.kind == UnitKind.HAMLET else unit_links_task
+    if unit.kind == UnitKind.HAMLET:
+        return task.involves_hamlets or unit_links_task  # "09 ấp", or named: "Ấp Bình Phú"
+    return unit_links_task

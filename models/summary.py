@@ -215,11 +215,9 @@ def compute_summary(
     for candidate in sorted(units, key=lambda u: (u.kind != UnitKind.UNIT, u.position, u.name)):
         if unit is not None and candidate.id != unit.id:
             continue
-        in_scope = (
-            hamlet_tasks
-            if candidate.kind == UnitKind.HAMLET
-            else set(scope.get(candidate.id or 0, [])) & task_ids
-        )
+        in_scope = {t for t in scope.get(candidate.id or 0, []) if t in task_ids}
+        if candidate.kind == UnitKind.HAMLET:
+            in_scope |= {t for t in hamlet_tasks if t is not None}  # see models.scope
         counted = candidate.kind == UnitKind.HAMLET or candidate.id in expected
         if in_scope and (counted or unit is not None):
             owing = [

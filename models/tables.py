@@ -60,6 +60,19 @@ class Commune(SQLModel, table=True):
     timezone: str
 
 
+class CommuneProfile(SQLModel, table=True):
+    """What the commune's documents and reminders say about it: who it reports to, who
+    signs (models.commune_profile). Two layers of values, each a JSON object of the keys
+    given: ``set_values`` from `hamlet-bot commune set`, which win, and ``config_values``
+    as the config file's [commune] section gave them at the last start.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", unique=True)
+    set_values: str = Field(default="{}", sa_type=Text)
+    config_values: str = Field(default="{}", sa_type=Text)
+
+
 class Unit(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("commune_id", "key"),)
 
@@ -118,10 +131,18 @@ class Task(SQLModel, table=True):
     position: int
     text: str = Field(sa_type=Text)
     result: str
+    # The plan's "Chỉ tiêu" cell, if the plan has that column.
+    target: str = ""
     lead_text: str
     coordinating_text: str
     timeframe: str = Field(default=Timeframe.YEAR)
     timeframe_text: str
+    # The deadline read from timeframe_text (models.deadlines): how often the task is due,
+    # its own due dates (ISO, comma-separated) for a "once" task, and whether the text was
+    # not understood (then it is taken as due by the year-end report).
+    repeat: str = "yearly"
+    due_dates: str = ""
+    deadline_guessed: bool = False
     involves_hamlets: bool = False
     # Set by a rollover: the task of the previous year's plan this one continues.
     carried_from_id: int | None = Field(default=None, foreign_key="task.id")

@@ -1,24 +1,28 @@
-"""Reading the unit cells of a plan table: which units a cell names, and whether it names
-every hamlet.
-
-The appendix of a plan spells one unit several ways ("VP UBND xã" = "Văn phòng UBND xã"),
-puts two units in one cell ("- Kế toán ngân sách xã - Công chức Địa chính xã"), says
-"09 ấp" for every hamlet and "Các đơn vị liên quan" for no one in particular. Splitting on
-punctuation cannot work ("Lao động, Thương binh và Xã hội" is one unit with a comma), so a
-cell is read by matching known phrases, longest first, on folded words.
+"""Reading the unit cells of a plan table: which units a cell names, which names it gives
+that no one knows yet, and whether it names every hamlet. How a cell is cut into names is
+:mod:`models.unit_names`; this module holds the known spellings they are matched against.
 """
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from models.textfold import fold, fold_tokens
+from models.unit_names import (
+    HAMLET,
+    HAMLETS,
+    NO_ONE,
+    UNIT,
+    Words,
+    chunks,
+    guess_kind,
+    hamlet_group,
+    may_be_slip,
+    read_chunk,
+)
 
-# Words that join phrases in a cell and name nothing themselves.
-_CONNECTORS = frozenset({"va", "cung", "voi"})
-
-_HAMLETS = "\x00hamlets"
-_NO_ONE = "\x00no-one"
+__all__ = ["HAMLET", "UNIT", "CellUnits", "UnitCatalogue", "guess_kind", "may_be_slip"]
 
 
 @dataclass(frozen=True)
@@ -28,12 +32,15 @@ class CellUnits:
     Attributes:
         units: canonical unit names, in the order the cell gives them, without repeats.
         hamlets: whether the cell names every hamlet ("09 ấp").
-        unknown: phrases that matched no known unit (each should be reported to a person).
+        unknown: names that matched no known unit, as folded words (each should be
+            reported to a person, or proposed as a new unit).
+        spelled: the same names as the cell spells them ("Phòng Nội vụ").
     """
 
     units: tuple[str, ...] = ()
     hamlets: bool = False
     unknown: tuple[str, ...] = ()
+    spelled: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,7 +49,7 @@ class UnitCatalogue:
     "no one in particular".
     """
 
-    _phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _phrases: dict[Words, str] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
     _longest: int = 0
 
@@ -55,12 +62,32 @@ class UnitCatalogue:
     def add_hamlet_phrases(self, phrases: Iterable[str]) -> None:
         """Register phrases that mean every hamlet of the commune."""
         for phrase in phrases:
-            self._add_phrase(phrase, _HAMLETS)
+            self._add_phrase(phrase, HAMLETS)
 
     def add_no_one_phrases(self, phrases: Iterable[str]) -> None:
         """Register phrases that name no unit in particular."""
         for phrase in phrases:
-            self._add_phrase(phrase, _NO_ONE)
+            self._add_phrase(phrase, NO_ONE)
+
+    def knows(self, text: str) -> bool:
+        """Whether ``text`` is a known spelling of a unit or of a phrase."""
+        return fold_tokens(text) in self._phrases
+
+    def target_of(self, text: str) -> str | None:
+        """The unit a known spelling names (None for an unknown one, or a phrase for every
+        hamlet or no one).
+        """
+        target = self._phrases.get(fold_tokens(text))
+        return target if target in self._names.values() else None
+
+    def add_spellings(self, name: str, spellings: Iterable[str]) -> None:
+        """Register other spellings of the known unit ``name``."""
+        for spelling in spellings:
+            self._add_phrase(spelling, name)
+
+    def copy(self) -> "UnitCatalogue":
+        """A copy to learn more names on, leaving this one as it is."""
+        return UnitCatalogue(dict(self._phrases), dict(self._names), self._longest)
 
     def _add_phrase(self, phrase: str, target: str) -> None:
         tokens = fold_tokens(phrase)
@@ -78,44 +105,40 @@ class UnitCatalogue:
         return sorted(self._names.values())
 
     def parse_cell(self, cell: str) -> CellUnits:
-        """Read a lead or coordinating cell of a plan table.
+        """Read a lead or coordinating cell of a plan table (see the module's docstring).
 
         Args:
             cell: the cell's text as the plan spells it.
 
         Returns:
-            The units it names, whether it names every hamlet, and any phrase left unknown.
+            The units it names, whether it names every hamlet, and the names left unknown.
         """
-        tokens = fold_tokens(cell)
+        text = unicodedata.normalize("NFC", cell)
         units: list[str] = []
         unknown: list[str] = []
-        pending: list[str] = []
+        spelled: list[str] = []
         hamlets = False
-        i = 0
-        while i < len(tokens):
-            target, length = self._match_at(tokens, i)
-            if target is None:
-                if tokens[i] not in _CONNECTORS or pending:
-                    pending.append(tokens[i])
-                i += 1
-                continue
-            if pending:
-                unknown.append(_strip_connectors(pending))
-                pending = []
-            if target == _HAMLETS:
-                hamlets = True
-            elif target != _NO_ONE and target not in units:
-                units.append(target)
-            i += length
-        if pending:
-            unknown.append(_strip_connectors(pending))
-        return CellUnits(tuple(units), hamlets, tuple(u for u in unknown if u))
+        for chunk in chunks(text):
+            for target, words in read_chunk(chunk, self._match_at):
+                if target == HAMLETS:
+                    hamlets = True
+                elif target is None:
+                    folded = " ".join(w.folded for w in words)
+                    if folded not in unknown:
+                        unknown.append(folded)
+                        spelled.append(text[words[0].start : words[-1].end])
+                elif target != NO_ONE and target not in units:
+                    units.append(target)
+        return CellUnits(tuple(units), hamlets, tuple(unknown), tuple(spelled))
 
-    def _match_at(self, tokens: tuple[str, ...], start: int) -> tuple[str | None, int]:
+    def _match_at(self, tokens: Words, start: int, ends: set[int]) -> tuple[str | None, int]:
+        group = hamlet_group(tokens, start, ends)
         for length in range(min(self._longest, len(tokens) - start), 0, -1):
             target = self._phrases.get(tokens[start : start + length])
-            if target is not None:
+            if target is not None and length >= group:
                 return target, length
+        if group:
+            return HAMLETS, group
         return None, 0
 
     def nearest(self, text: str) -> str | None:
@@ -134,7 +157,7 @@ class UnitCatalogue:
         return best[1] if best else None
 
 
-def _closeness(typed: tuple[str, ...], known: tuple[str, ...]) -> float | None:
+def _closeness(typed: Words, known: Words) -> float | None:
     """How close two folded names are (with or without the known name's trailing "xã"),
     or None if they are not close enough to suggest one for the other.
     """
@@ -145,9 +168,3 @@ def _closeness(typed: tuple[str, ...], known: tuple[str, ...]) -> float | None:
         if letters >= 0.75 and words >= 0.6:
             scores.append(letters + words)
     return max(scores) if scores else None
-
-
-def _strip_connectors(words: list[str]) -> str:
-    while words and words[-1] in _CONNECTORS:
-        words = words[:-1]
-    return " ".join(words)

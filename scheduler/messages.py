@@ -6,6 +6,7 @@ from bot import texts
 from bot.texts import esc
 from models.chat import Menu, Option, menu
 from models.clock import format_date, quarter_label
+from models.commune_profile import Profile
 from models.wording import shorten
 from scheduler.rules import Due, LateUnit, TaskRef
 
@@ -28,12 +29,18 @@ def prompt_text(due: Due, deadline: date) -> str:
     count = len(due.tasks)
     if due.kind == "quarterly":
         head = texts.REMIND_QUARTERLY.format(quarter=quarter_label(due.period), count=count)
+    elif due.kind == "monthly":
+        year, month = due.period.split("-")  # "2026-01"
+        head = texts.REMIND_MONTHLY.format(month=f"{month}/{year}", count=count)
     elif due.kind.startswith("deadline-"):
-        head = texts.REMIND_DEADLINE.format(
-            days=due.days_left, deadline=format_date(deadline), count=count
+        # A task's own due day (due.deadline) is not the year-end report's.
+        wording = texts.REMIND_TASK_DEADLINE if due.deadline else texts.REMIND_DEADLINE
+        head = wording.format(
+            days=due.days_left, deadline=format_date(due.deadline or deadline), count=count
         )
     elif due.kind.startswith("overdue-"):
-        head = texts.REMIND_OVERDUE.format(deadline=format_date(deadline), count=count)
+        wording = texts.REMIND_TASK_OVERDUE if due.deadline else texts.REMIND_OVERDUE
+        head = wording.format(deadline=format_date(due.deadline or deadline), count=count)
     else:
         head = texts.REMIND_MANUAL.format(count=count)
     how = texts.REMIND_HOW.format(code=due.tasks[0].code)
@@ -58,10 +65,13 @@ def escalation_text(year: int, deadline: date, late: tuple[LateUnit, ...]) -> st
     return "\n".join(lines)
 
 
-def anticorruption_text(due: Due) -> str:
-    """The quarterly prompt to the anti-corruption officer."""
+def anticorruption_text(due: Due, profile: Profile) -> str:
+    """The quarterly prompt to the anti-corruption officer, naming whom the commune's
+    profile sends the report to.
+    """
     return texts.ANTICORRUPTION.format(
         quarter=quarter_label(due.extra["quarter"]),
+        recipient=esc(profile.anti_corruption_to),
         last_day=format_date(date.fromisoformat(due.extra["last_day"])),
         how=texts.ANTICORRUPTION_HOW
         if due.extra.get("can_export")

@@ -10,8 +10,19 @@ of the deadline ladder that would move onto or past the deadline moves back inst
 reminder that could not go on its day (the bot was down, or quiet hours began) is a
 catch-up: it too goes only on a working day, at its usual hour; a deadline rung counts the
 days left from the day it is actually sent.
+
+Besides the plan's year-end report, a task may be due on its own day ("Quý I/2024" is due
+31/03/2024, see :mod:`models.deadlines`): each such day has its own ladder and overdue nudges,
+to the members whose unit still owes a report on a task due that day. Their period is the day
+("2024-03-31"), so each rung goes once per day and never clashes with the year-end ladder
+(period "2024"). The escalation to the chairman stays with the year-end report.
+
+A monthly task ("Hằng tháng") is prompted each month, as the quarter is (the same number of
+days before the month's end), to the members whose unit has not reported it that month. In
+the last month of a quarter the quarterly prompt lists it instead: one prompt, not two.
 """
 
+import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,7 +33,7 @@ from models.tables import Role
 from scheduler.calendar import WorkCalendar
 from scheduler.config import RemindersSettings
 
-ROUTINE_KINDS = frozenset({"quarterly", "digest", "manual"})
+ROUTINE_KINDS = frozenset({"quarterly", "monthly", "digest", "manual"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class Recipient:
     Attributes:
         open_this_quarter: tasks in scope with no report from their unit this quarter.
         open_for_deadline: the same, for the quarter the year-end deadline falls in.
+        open_by_due: tasks due on a day of their own (not the year-end report), by day,
+            still owed a report for that day's quarter.
+        open_this_month: monthly tasks in scope with no report from their unit this month.
     """
 
     member_id: int
@@ -52,6 +66,8 @@ class Recipient:
     reachable: bool = True
     open_this_quarter: tuple[TaskRef, ...] = ()
     open_for_deadline: tuple[TaskRef, ...] = ()
+    open_by_due: tuple[tuple[date, tuple[TaskRef, ...]], ...] = ()
+    open_this_month: tuple[TaskRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,9 @@ class Due:
     tasks: tuple[TaskRef, ...] = ()
     days_left: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    # A task's own due day, for a deadline rung or an overdue nudge about it; None for the
+    # plan's year-end report.
+    deadline: date | None = None
 
     @property
     def routine(self) -> bool:
@@ -116,7 +135,7 @@ class Rules:
         # rung's planned day: a caught-up rung must not overstate the time left.
         send_day = self._send_day(now, situation.timezone)
         found = [
-            replace(due, days_left=(situation.deadline - send_day).days)
+            replace(due, days_left=((due.deadline or situation.deadline) - send_day).days)
             if due.kind.startswith("deadline-")
             else due
             for due in found
@@ -177,8 +196,10 @@ class Rules:
     def _candidates(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
         today = situation.now.astimezone(zone).date()
         yield from self._quarterly(situation, zone, today)
+        yield from self._monthly(situation, zone, today)
         yield from self._deadline_ladder(situation, zone)
         yield from self._overdue(situation, zone)
+        yield from self._task_deadlines(situation, zone)
         yield from self._anticorruption(situation, zone, today)
         yield from self._digest(situation, zone, today)
 
@@ -193,11 +214,30 @@ class Rules:
         nominal = last - timedelta(days=self.settings.quarterly_days_before)
         day = min(self.calendar.on_or_after(nominal), last)
         fire, expires = self._at(day, self.settings.send_at, zone), self._end_of(last, zone)
+        quarter_end_month = today.month == last.month
         for recipient in situation.recipients:
-            if recipient.open_this_quarter:
+            tasks = recipient.open_this_quarter
+            if quarter_end_month:
+                # The quarter's last month: its monthly tasks come with the quarter's prompt.
+                extra = tuple(t for t in recipient.open_this_month if t not in tasks)
+                tasks = tuple(sorted(tasks + extra, key=_code_order)) if extra else tasks
+            if tasks:
+                yield Due(recipient.member_id, "quarterly", period, fire, expires, tasks)
+
+    def _monthly(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:
+        _, _, quarter_last = quarter_bounds(today)
+        if today.month == quarter_last.month:
+            return  # the quarterly prompt lists them
+        last = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+        nominal = last - timedelta(days=self.settings.quarterly_days_before)
+        day = min(self.calendar.on_or_after(nominal), last)
+        fire, expires = self._at(day, self.settings.send_at, zone), self._end_of(last, zone)
+        period = f"{today.year}-{today.month:02d}"
+        for recipient in situation.recipients:
+            if recipient.open_this_month:
                 yield Due(
-                    recipient.member_id, "quarterly", period, fire, expires,
-                    recipient.open_this_quarter,
+                    recipient.member_id, "monthly", period, fire, expires,
+                    recipient.open_this_month,
                 )  # fmt: skip
 
     def ladder_days(self, deadline: date) -> list[tuple[int, date]]:
@@ -213,17 +253,36 @@ class Rules:
         return sorted((days, day) for day, days in rungs.items())[::-1]
 
     def _deadline_ladder(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
-        rungs = self.ladder_days(situation.deadline)
+        holders = [(r.member_id, r.open_for_deadline) for r in situation.recipients]
+        yield from self._ladder(situation.deadline, str(situation.plan_year), holders, zone)
+
+    def _task_deadlines(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
+        """The ladder and the overdue nudges of each day a task is due on its own."""
+        recipients = situation.recipients
+        for day in sorted({day for r in recipients for day, _ in r.open_by_due}):
+            holders = [(r.member_id, dict(r.open_by_due).get(day, ())) for r in recipients]
+            yield from self._ladder(day, day.isoformat(), holders, zone, own=True)
+            yield from self._nudges(day, day.isoformat(), holders, zone, own=True)
+
+    def _ladder(
+        self,
+        deadline: date,
+        period: str,
+        holders: list[tuple[int, tuple[TaskRef, ...]]],
+        zone: ZoneInfo,
+        own: bool = False,
+    ) -> Iterator[Due]:
+        """The rungs before ``deadline`` to each member with open tasks for it."""
+        rungs = self.ladder_days(deadline)
         ends = [self._at(day, self.settings.send_at, zone) for _, day in rungs[1:]]
-        ends.append(self._end_of(situation.deadline, zone))
+        ends.append(self._end_of(deadline, zone))
         for (days, day), expires in zip(rungs, ends, strict=True):
             fire = self._at(day, self.settings.send_at, zone)
-            for recipient in situation.recipients:
-                if recipient.open_for_deadline:
+            for member_id, tasks in holders:
+                if tasks:
                     yield Due(
-                        recipient.member_id, f"deadline-{days}", str(situation.plan_year),
-                        fire, expires, recipient.open_for_deadline,
-                        days_left=(situation.deadline - day).days,
+                        member_id, f"deadline-{days}", period, fire, expires, tasks,
+                        days_left=(deadline - day).days, deadline=deadline if own else None,
                     )  # fmt: skip
 
     def _overdue(self, situation: Situation, zone: ZoneInfo) -> Iterator[Due]:
@@ -240,15 +299,29 @@ class Rules:
                         recipient.member_id, "escalation", period, fires[0],
                         fires[0] + timedelta(days=7),
                     )  # fmt: skip
+        holders = [(r.member_id, r.open_for_deadline) for r in situation.recipients]
+        yield from self._nudges(situation.deadline, period, holders, zone)
+
+    def _nudges(
+        self,
+        deadline: date,
+        period: str,
+        holders: list[tuple[int, tuple[TaskRef, ...]]],
+        zone: ZoneInfo,
+        own: bool = False,
+    ) -> Iterator[Due]:
+        """The overdue nudges on the working days after ``deadline``, one a day."""
         if self.settings.overdue_nudges == 0:
             return
+        days = self.calendar.working_days_after(deadline, self.settings.overdue_nudges)
+        fires = [self._at(day, self.settings.send_at, zone) for day in days]
         ends = [*fires[1:], self._end_of(days[-1], zone)]
         for number, (fire, expires) in enumerate(zip(fires, ends, strict=True), start=1):
-            for recipient in situation.recipients:
-                if recipient.open_for_deadline:
+            for member_id, tasks in holders:
+                if tasks:
                     yield Due(
-                        recipient.member_id, f"overdue-{number}", period, fire, expires,
-                        recipient.open_for_deadline,
+                        member_id, f"overdue-{number}", period, fire, expires, tasks,
+                        deadline=deadline if own else None,
                     )  # fmt: skip
 
     def _anticorruption(self, situation: Situation, zone: ZoneInfo, today: date) -> Iterator[Due]:
@@ -281,6 +354,11 @@ class Rules:
                     recipient.member_id, "digest", f"{year}-W{week:02d}", fire,
                     self._end_of(day, zone),
                 )  # fmt: skip
+
+
+def _code_order(task: TaskRef) -> tuple[int, ...]:
+    """Tasks in plan order: "1.2" before "1.10"."""
+    return tuple(int(part) if part.isdigit() else 0 for part in task.code.split("."))
 
 
 def in_quiet_hours(moment: datetime, timezone: str, start: time, end: time) -> bool:

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import texts
 from bot.services import Services
 from models.clock import as_utc, format_date, local
+from models.commune_profile import read_profile
 from models.db import is_sqlite, transaction
 from models.plans import current_plan
 from models.reports import latest_reports
@@ -127,7 +128,7 @@ async def _word(
     if due.kind == "escalation":
         body = escalation_text(plan.year, plan.report_deadline, situation.late_units)
     elif due.kind == "anticorruption":
-        body = anticorruption_text(due)
+        body = anticorruption_text(due, await read_profile(session, commune))
     elif due.kind == "digest":
         body = await _digest_text(session, commune, plan, situation.now)
     else:

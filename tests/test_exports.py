@@ -418,7 +418,7 @@ async def test_the_year_report_is_in_the_official_form(
     check_body(find(doc, "Nhiệm vụ 6.6 (Cán bộ Xây dựng cơ bản xã): Thiếu kinh phí kéo điện."))
     assert "Trên đây là báo cáo" in text and text.rstrip().endswith("./.")
     assert [p.text for p in doc.tables[-1].cell(0, 0).paragraphs] == [
-        "Nơi nhận:", "- UBND thành phố;", "- Phòng Nội vụ TP;", "- Lưu: VT.",
+        "Nơi nhận:", "- UBND tỉnh An Giang;", "- Sở Nội vụ tỉnh An Giang;", "- Lưu: VT.",
     ]  # fmt: skip
     # The counts by area, in a table with its header repeated on each page.
     counts = doc.tables[1]
@@ -474,7 +474,7 @@ async def test_the_anticorruption_report_covers_area_4_in_the_quarter(
     assert "Thiếu kinh phí" not in text
     assert find(doc, "4.7. ").text.endswith("Chưa có báo cáo trong quý.")
     assert [p.text for p in doc.tables[-1].cell(0, 0).paragraphs] == [
-        "Nơi nhận:", "- Thanh tra thành phố;", "- Lưu: VT.",
+        "Nơi nhận:", "- Thanh tra tỉnh An Giang;", "- Lưu: VT.",
     ]  # fmt: skip
 
     with pytest.raises(DomainError):

@@ -1,5 +1,6 @@
 """The reminder rules as pure functions of a situation and a clock."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -177,3 +178,82 @@ def test_a_caught_up_rung_counts_days_from_today_and_waits_for_a_working_day() -
     assert [(d.kind, d.days_left) for d in RULES.due(at(vn(2026, 12, 14, 8), officer()))] == [
         ("deadline-7", 6)
     ]
+
+
+DUE_31_03 = date(2026, 3, 31)  # a Tuesday
+EARLY = TaskRef(2, "1.1", "Tuyên truyền Chỉ số PAPI")
+
+
+def early_officer(member_id: int = 1, **kwargs: object) -> Recipient:
+    """An officer whose task 1.1 is due 31/03 ("Quý I/2026"), and still open for it."""
+    return officer(member_id, open_by_due=((DUE_31_03, (EARLY,)),), **kwargs)
+
+
+def test_a_task_due_on_its_own_day_gets_the_ladder_before_that_day() -> None:
+    assert RULES.ladder_days(DUE_31_03) == [
+        (14, date(2026, 3, 17)),
+        (7, date(2026, 3, 24)),
+        # 28/03 is a Saturday: the 3-day rung moves to Monday 30/03, which the 1-day rung has.
+        (1, date(2026, 3, 30)),
+    ]
+    assert kinds(at(vn(2026, 3, 17, 7, 59), early_officer())) == []
+    [due] = RULES.due(at(vn(2026, 3, 17, 8, 5), early_officer()))
+    assert (due.kind, due.period, due.days_left, due.deadline) == (
+        "deadline-14", "2026-03-31", 14, DUE_31_03,
+    )  # fmt: skip
+    assert due.tasks == (EARLY,) and not due.routine
+    # Muting holds routine prompts only: a deadline rung still goes.
+    muted = early_officer(muted_until=vn(2026, 12, 31))
+    assert kinds(at(vn(2026, 3, 24, 9), muted)) == [(1, "deadline-7", "2026-03-31")]
+    # Caught up on Wednesday 25/03 (with the quarter's prompt): the days count from the day
+    # it goes.
+    [late] = [d for d in RULES.due(at(vn(2026, 3, 25, 10), early_officer())) if d.deadline]
+    assert (late.kind, late.days_left) == ("deadline-7", 6)
+    # Nobody with the task open (reported, or not theirs) is reminded.
+    assert kinds(at(vn(2026, 3, 17, 9), officer(2))) == []
+
+
+def test_after_a_tasks_own_day_overdue_nudges_without_an_escalation() -> None:
+    chairman = Recipient(9, "Nguyễn Văn An", Role.CHAIRMAN)
+    situation = at(vn(2026, 4, 1, 8, 5), early_officer(), chairman)
+    assert kinds(situation) == [(1, "overdue-1", "2026-03-31")]
+    [due] = RULES.due(situation)
+    assert due.deadline == DUE_31_03 and due.tasks == (EARLY,)
+    assert kinds(at(vn(2026, 4, 3, 9), early_officer())) == [(1, "overdue-3", "2026-03-31")]
+    assert kinds(at(vn(2026, 4, 6, 9), early_officer())) == []
+
+
+def test_a_tasks_own_ladder_and_the_year_end_ladder_are_separate_reminders() -> None:
+    # Due Monday 21/12/2026, the day after the year-end report (Sunday 20/12): both ladders
+    # have a rung on Monday 07/12, each going once under its own period.
+    own = officer(open_by_due=((date(2026, 12, 21), (EARLY,)),))
+    assert kinds(at(vn(2026, 12, 7, 8, 5), own)) == [
+        (1, "deadline-14", "2026"),
+        (1, "deadline-14", "2026-12-21"),
+    ]
+    by_period = {d.period: d for d in RULES.due(at(vn(2026, 12, 7, 8, 5), own))}
+    assert by_period["2026"].deadline is None and by_period["2026"].tasks == (TASK,)
+    assert by_period["2026-12-21"].tasks == (EARLY,)
+
+
+MONTHLY = TaskRef(3, "1.3", "Giao ban hằng tháng")
+
+
+def test_a_monthly_task_is_prompted_each_month_but_the_quarters_last() -> None:
+    # January 2026 ends on a Saturday: 7 days before is Saturday 24/01, moved to Monday 26/01.
+    owes = officer(open_this_quarter=(), open_this_month=(MONTHLY,))
+    assert kinds(at(vn(2026, 1, 23, 9), owes)) == []
+    [due] = RULES.due(at(vn(2026, 1, 26, 8, 5), owes))
+    assert (due.kind, due.period, due.tasks, due.routine) == (
+        "monthly",
+        "2026-01",
+        (MONTHLY,),
+        True,
+    )
+    assert kinds(at(vn(2026, 2, 2, 9), owes)) == []  # January's is stale in February
+    assert kinds(at(vn(2026, 1, 26, 9), officer(open_this_quarter=()))) == []
+    assert kinds(at(vn(2026, 1, 26, 9), replace(owes, muted_until=vn(2026, 2, 1)))) == []
+    # March ends the quarter: the quarterly prompt lists the monthly task, in plan order.
+    [quarterly] = RULES.due(at(vn(2026, 3, 24, 8, 5), officer(open_this_month=(MONTHLY,))))
+    assert (quarterly.kind, quarterly.tasks) == ("quarterly", (MONTHLY, TASK))
+    assert kinds(at(vn(2026, 3, 24, 8, 5), owes)) == [(1, "quarterly", "2026Q1")]
