@@ -119,7 +119,7 @@ def give_back_memory() -> None:
 
 def worker_pids() -> list[int]:
     """The worker processes' ids (for the benchmarks' memory figures)."""
-    pids = []
+    pids: list[int] = []
     for pool in list(_pools.values()):
         processes = getattr(pool, "_processes", None) or {}
         pids.extend(int(pid) for pid in processes)
