@@ -165,14 +165,18 @@ def _p95(values: list[float]) -> float:
 
 def _peak_mb() -> float:
     """This process's peak memory plus that of the worker process that made the file
-    (exports are made in a worker now; one at a time here): an export's whole cost.
+    (exports are made in a worker that ends after each file; one at a time here): an
+    export's whole cost. An ended worker's peak is the system's figure for waited-for
+    children; a live one's, its VmHWM.
     """
     from models.offload import worker_pids
 
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-    return own + max((_worker_peak_mb(pid) for pid in worker_pids()), default=0.0)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 2**20
+    live = max((_worker_peak_mb(pid) for pid in worker_pids()), default=0.0)
+    return own + max(ended, live)
 
 
 def _worker_peak_mb(pid: int) -> float:

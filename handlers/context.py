@@ -21,7 +21,7 @@ from bot import texts
 from bot.services import Services
 from bot.wait_budget import one_wait_budget
 from handlers.turn import Turn, hold_sends, send_held, stop_holding
-from models.accounts import member_and_account
+from models.accounts import member_with_commune
 from models.chat import Menu
 from models.clock import local
 from models.db import transaction
@@ -79,14 +79,6 @@ async def update_transaction(services: Services) -> AsyncIterator[Any]:
         raise failure
 
 
-async def load_commune(session: AsyncSession, services: Services) -> Commune:
-    """The commune this process serves."""
-    assert services.commune_id is not None, "the commune is not set up yet"
-    commune = await session.get(Commune, services.commune_id)
-    assert commune is not None
-    return commune
-
-
 def members_only(
     roles: Collection[Role] | None = None, denied_text: str = texts.NOT_ALLOWED
 ) -> Callable[[MemberHandler], Handler]:
@@ -100,7 +92,7 @@ def members_only(
         async def wrapper(turn: Turn) -> None:
             incoming, services = turn.incoming, turn.services
             async with update_transaction(services) as session:
-                found = await member_and_account(session, incoming.channel, incoming.user_id)
+                found = await member_with_commune(session, incoming.channel, incoming.user_id)
                 if found is None or found[0].commune_id != services.commune_id:
                     await _answer_stranger(turn)
                     return
@@ -109,14 +101,13 @@ def members_only(
                     # The channel delivered it again (after a crash, a failed webhook): done.
                     log.info("update %s seen before: ignored", incoming.update_key)
                     return
-                member, account = found
+                member, account, commune = found
                 if roles is not None and member.role not in roles:
                     await turn.ack()
                     await turn.say(denied_text)
                     return
                 # They write again: they unblocked the bot; and this is the channel they use.
                 account.unreachable_at, account.last_seen_at = None, now
-                commune = await load_commune(session, services)
                 visit = Visit(session, commune, member, now, services, account)
                 await handler(turn, visit)
                 if turn.offered is not None:

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import as_utc
-from models.tables import ChatAccount, Member
+from models.tables import ChatAccount, Commune, Member
 
 TELEGRAM = "telegram"
 ZALO = "zalo"
@@ -26,6 +26,22 @@ async def member_and_account(
     )
     row = (await session.exec(statement)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+async def member_with_commune(
+    session: AsyncSession, channel: str, external_id: object
+) -> tuple[Member, ChatAccount, Commune] | None:
+    """:func:`member_and_account` and the member's commune, in the same one query (every
+    update of a member asks for all three).
+    """
+    statement = (
+        select(Member, ChatAccount, Commune)
+        .join(ChatAccount, col(ChatAccount.member_id) == col(Member.id))
+        .join(Commune, col(Commune.id) == col(Member.commune_id))
+        .where(ChatAccount.channel == channel, ChatAccount.external_id == str(external_id))
+    )
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 async def member_by_account(

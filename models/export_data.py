@@ -9,11 +9,12 @@ percents come from :mod:`models.summary`, so a file and /summary never disagree.
 import heapq
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sql_select
@@ -172,8 +173,9 @@ class ExportData:
     tasks: list[ExportTask]
     # Each unit's latest report on each task, in plan order then unit order.
     latest: list[ExportReport]
-    # Every version reported in the period, oldest first.
-    history: list[ExportReport]
+    # Every version reported in the period, oldest first (made as it is read: see
+    # ReportVersions).
+    history: Sequence[ExportReport]
     participation: list[Participation]
     # The chairman who signs the Word reports ("" when the commune has none on the bot).
     signer: str = ""
@@ -273,6 +275,29 @@ ReportRow = tuple[
 ]
 # Reports read per query (and, reading with a session factory, per short transaction).
 REPORT_CHUNK = 5_000
+
+
+class ReportVersions(Sequence[ExportReport]):
+    """A plan's report versions as :class:`ExportReport` values, each made when it is read.
+
+    A plan of 200k versions would otherwise hold 200k report values and their local times
+    (about 40 MB) beside the rows they are made from, for a file that reads each once.
+    """
+
+    def __init__(self, rows: list[ReportRow], convert: Callable[[ReportRow], ExportReport]):
+        self.rows = rows
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[ExportReport]:
+        return map(self._convert, self.rows)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._convert(row) for row in self.rows[index]]
+        return self._convert(self.rows[index])
 
 
 @dataclass(frozen=True)
@@ -552,7 +577,7 @@ def build_export(source: ExportSource) -> ExportData:
         areas=export_areas,
         tasks=export_tasks,
         latest=latest,
-        history=[convert(row) for row in in_period],
+        history=ReportVersions(in_period, convert),
         participation=_participation(
             units, source.members, source.linked, tasks, links, reports, in_period, zone
         ),

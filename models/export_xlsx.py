@@ -19,7 +19,7 @@ from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from models.clock import format_date, format_datetime, quarter_label
 from models.export_data import (
@@ -232,7 +232,15 @@ class _Styles:
 
 
 def export_xlsx(data: ExportData) -> bytes:
-    """The plan as an Excel workbook, ready to print.
+    """The plan as an Excel workbook, ready to print (see :func:`write_xlsx`): its bytes."""
+    out = BytesIO()
+    write_xlsx(data, out)
+    return out.getvalue()
+
+
+def write_xlsx(data: ExportData, target: BinaryIO) -> None:
+    """The plan as an Excel workbook, ready to print, written to ``target`` (a file: a big
+    plan's workbook is then never held whole in memory, nor copied).
 
     Sheets: "Tổng hợp" (counts by area), "Nhiệm vụ" (every task with each reporting unit's
     latest status), "Lịch sử báo cáo" (every version reported in the period), "Tham gia"
@@ -240,9 +248,7 @@ def export_xlsx(data: ExportData) -> bytes:
 
     Args:
         data: what :func:`models.export_data.gather_export` read.
-
-    Returns:
-        The .xlsx file's bytes.
+        target: a binary file open for writing (seekable).
     """
     from openpyxl import Workbook
 
@@ -254,12 +260,16 @@ def export_xlsx(data: ExportData) -> bytes:
     streamed = _history_sheet(history, data, styles)
     _participation_sheet(book.create_sheet(SHEET_PARTICIPATION), data, styles)
     _plan_sheet(book.create_sheet(SHEET_PLAN), data, styles)
+    if streamed is None:
+        book.save(target)
+        return
+    # The workbook without the history's rows (small), then copied into ``target`` with
+    # the rows streamed into their sheet.
+    index = book.worksheets.index(history) + 1
     buffer = BytesIO()
     book.save(buffer)
-    if streamed is None:
-        return buffer.getvalue()
-    index = book.worksheets.index(history) + 1
-    return _splice(buffer.getvalue(), f"xl/worksheets/sheet{index}.xml", streamed)
+    del book, history
+    _splice(buffer, f"xl/worksheets/sheet{index}.xml", streamed, target)
 
 
 def _summary_sheet(sheet: "Worksheet", data: ExportData, styles: _Styles) -> None:
@@ -727,14 +737,13 @@ def _xml_text(text: str) -> str:
     )
 
 
-def _splice(saved: bytes, sheet_path: str, rows: _Rows) -> bytes:
-    """``saved`` with ``rows`` written into the sheet at ``sheet_path`` after its header,
-    and the shared strings they use.
+def _splice(saved: BinaryIO, sheet_path: str, rows: _Rows, out: BinaryIO) -> None:
+    """``saved`` written to ``out`` with ``rows`` in the sheet at ``sheet_path`` after its
+    header, and the shared strings they use.
     """
     strings = _Strings()
-    out = BytesIO()
     with (
-        zipfile.ZipFile(BytesIO(saved)) as source,
+        zipfile.ZipFile(saved) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
@@ -754,7 +763,6 @@ def _splice(saved: bytes, sheet_path: str, rows: _Rows) -> bytes:
         with target.open(_fresh(zipfile.ZipInfo(_STRINGS_PART)), "w") as stream:
             for chunk in strings.xml():
                 stream.write(chunk)
-    return out.getvalue()
 
 
 def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

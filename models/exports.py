@@ -12,12 +12,16 @@ them.
 
 import asyncio
 import gc
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,12 +31,13 @@ from models.errors import DomainError
 from models.export_data import (
     ExportData,
     ExportSource,
+    ReportVersions,
     build_export,
     check_period,
     read_export,
     read_export_briefly,
 )
-from models.offload import give_back_memory, in_threads, run_heavy
+from models.offload import give_back_memory, in_threads, run_heavy_once
 from models.tables import Commune, Plan
 from models.textfold import fold
 
@@ -149,17 +154,31 @@ async def make_export_briefly(
     """
     url = _shared_url(sessions)
     if url is not None and not in_threads():
-        return await run_heavy(export_job, url, commune_id, plan_id, request, now)
+        # The worker writes the file to disk and the bot reads it back: a big workbook
+        # sent back through the pipe was held three times over on the way (about 40 MB
+        # at 200k versions).
+        path = await asyncio.to_thread(_private_file, request.kind)
+        try:
+            await run_heavy_once(export_job, url, commune_id, plan_id, request, now, str(path))
+            content = await asyncio.to_thread(path.read_bytes)
+        finally:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+        return ExportFile(request.name, content, request.kind)
     with collector_paused():
         source = await read_export_briefly(sessions, commune_id, plan_id, now, request.period)
         return await asyncio.to_thread(build_file, source, request)
 
 
 def export_job(
-    database_url: str, commune_id: int, plan_id: int, request: ExportRequest, now: datetime
-) -> ExportFile:
+    database_url: str,
+    commune_id: int,
+    plan_id: int,
+    request: ExportRequest,
+    now: datetime,
+    path: str,
+) -> None:
     """:func:`make_export_briefly`'s work in a worker process: a connection of its own,
-    the rows read, the file built.
+    the rows read, the file written to ``path``.
     """
 
     async def read() -> ExportSource:
@@ -180,10 +199,18 @@ def export_job(
         finally:
             loop.close()
         try:
-            return build_file(source, request)
+            with open(path, "wb") as target:
+                write_file(source, request, target)
         finally:
             del source
             give_back_memory()
+
+
+def _private_file(suffix: str) -> Path:
+    """A new empty file only this user can read (the export holds the plan's reports)."""
+    handle, name = tempfile.mkstemp(prefix="hamlet-export-", suffix=f".{suffix}")
+    os.close(handle)
+    return Path(name)
 
 
 def _shared_url(sessions: SessionFactory) -> str | None:
@@ -195,14 +222,21 @@ def _shared_url(sessions: SessionFactory) -> str | None:
 
 
 def build_file(source: ExportSource, request: ExportRequest) -> ExportFile:
-    """Shape ``source`` and write the file (slow on a big plan: call it in a thread). The
-    source's report rows are let go once shaped, before the file is written.
+    """Shape ``source`` and make the file (slow on a big plan: call it in a thread)."""
+    target = BytesIO()
+    write_file(source, request, target)
+    return ExportFile(request.name, target.getvalue(), request.kind)
+
+
+def write_file(source: ExportSource, request: ExportRequest, target: BinaryIO) -> None:
+    """Shape ``source`` and write the file to ``target``. The source's report rows are let
+    go once shaped, the versions' rows once written.
     """
     data = build_export(source)
     let_go(source.reports)
-    content = write_export(data, request)
-    let_go(data.history)
-    return ExportFile(request.name, content, request.kind)
+    write_export(data, request, target)
+    if isinstance(data.history, ReportVersions):
+        let_go(data.history.rows)
 
 
 # Rows freed at a time: freeing a big plan's rows in one go holds the interpreter, so the
@@ -216,12 +250,18 @@ def let_go(rows: list[Any]) -> None:
         del rows[-_FREED_AT_A_TIME:]
 
 
-def write_export(data: ExportData, request: ExportRequest) -> bytes:
-    """The file's bytes; the writer is imported here, on first use."""
+def write_export(data: ExportData, request: ExportRequest, target: BinaryIO) -> None:
+    """Write the file to ``target``; the writer is imported here, on first use."""
     if request.kind == "xlsx":
-        from models.export_xlsx import export_xlsx
+        from models.export_xlsx import write_xlsx
 
-        return export_xlsx(data)
+        write_xlsx(data, target)
+    else:
+        target.write(_export_bytes(data, request))
+
+
+def _export_bytes(data: ExportData, request: ExportRequest) -> bytes:
+    """The bytes of a file that is not a workbook (small, or written whole by its library)."""
     if request.kind == "csv":
         from models.export_csv import export_csv
 

@@ -4,14 +4,22 @@ pauses that let the event loop in while a thread builds a file.
 
 import asyncio
 import os
+import tempfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.breathing import Breather
 from models.db import create_engine, read_transaction, session_factory, transaction
-from models.offload import MODE_VARIABLE, WorkerLost, run_heavy
+from models.export_xlsx import SHEET_HISTORY
+from models.exports import make_export_briefly, plan_export
+from models.offload import MODE_VARIABLE, WorkerLost, run_heavy, run_heavy_once
+from models.tables import Commune
+from tests.test_exports import NOW, reported, the_plan  # noqa: F401  (reported: a fixture)
 
 
 async def test_heavy_work_runs_in_another_process() -> None:
@@ -28,6 +36,37 @@ async def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_one(
     with pytest.raises(WorkerLost):
         await run_heavy(os._exit, 3)
     assert await run_heavy(os.getpid) != os.getpid()
+
+
+async def test_a_worker_for_one_job_ends_after_it() -> None:
+    # Its memory goes back to the system: a big export's pages are not kept for the next.
+    first, second = await run_heavy_once(os.getpid), await run_heavy_once(os.getpid)
+    assert len({first, second, os.getpid()}) == 3
+
+
+@pytest.mark.usefixtures("reported")
+async def test_an_export_made_in_a_worker_comes_back_whole_and_leaves_no_file(
+    session: AsyncSession,
+    commune: Commune,
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    plan = await the_plan(session)
+    await session.commit()
+    engine = create_engine(database)
+    try:
+        request = plan_export(commune, plan, kind="xlsx", now=NOW)
+        made = await make_export_briefly(
+            session_factory(engine), commune.id or 0, plan.id or 0, request, NOW
+        )
+    finally:
+        await engine.dispose()
+    history = load_workbook(BytesIO(made.content))[SHEET_HISTORY]
+    notes = {cell.value for row in history.iter_rows() for cell in row}
+    assert "Đã dùng hồ sơ sức khỏe điện tử" in notes  # the rows streamed in the worker
+    assert list(tmp_path.iterdir()) == []  # the file it was passed through is gone
 
 
 async def test_a_read_transaction_leaves_the_write_lock_to_the_writers(tmp_path: Path) -> None:
