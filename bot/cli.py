@@ -32,7 +32,7 @@ from models.members import (
     pending_relinks,
     unit_names,
 )
-from models.plan_data import PlanDataError, UnitSpec, deadline_lines, read_plan_file
+from models.plan_data import PlanDataError, UnitSpec, area_lines, deadline_lines, read_plan_file
 from models.plan_file import PlanImportError
 from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import_file
 from models.plan_loader import load_plan
@@ -340,6 +340,7 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
     for line in reading_lines(reading):
         print(f"! {line}")
     if dry_run:
+        print(texts.IMPORT_AREAS_TITLE, *area_lines(spec), sep="\n")
         # Each task's deadline, so that a misread timeframe is seen before the import.
         deadlines = deadline_lines(spec, year)
         print(texts.IMPORT_DEADLINES_TITLE, *deadlines, sep="\n")

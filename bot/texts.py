@@ -394,6 +394,8 @@ OVERDUE_TITLE = "⏰ <b>Nhiệm vụ trễ hạn</b>{scope} ({count})"
 OVERDUE_YEAR = "<b>Quá hạn báo cáo năm ({deadline}), chưa hoàn thành:</b>"
 OVERDUE_ONGOING = "<b>Thường xuyên, chưa báo cáo {quarter}:</b>"
 OVERDUE_DUE = "<b>Quá hạn nhiệm vụ ({deadline}), chưa hoàn thành:</b>"
+# After /tonghop: how many tasks are late by their own deadlines, and where to see them.
+SUMMARY_OVERDUE = "⏰ {count} nhiệm vụ đã quá hạn mà chưa hoàn thành. Xem chi tiết: /trehan"
 OVERDUE_NONE = "✅ Không có nhiệm vụ nào trễ hạn{scope}."
 OVERDUE_NOT_YET = "Hạn báo cáo năm là {deadline}: chưa đến hạn."
 MISSING_TITLE = "📭 <b>Chưa báo cáo đủ {quarter}</b> (đã báo cáo/số nhiệm vụ)"
@@ -519,6 +521,7 @@ IMPORT_READING_NOTES = "⚠️ Cần xem lại trước khi nhập:\n{lines}"
 IMPORT_READING_LINE = "• {line}"
 IMPORT_READING_MORE = "… và {count} điều khác: xem bằng lệnh hamlet-bot plan import --dry-run."
 # Each task's deadline as read from the timeframe column (models.plan_data.deadline_lines).
+IMPORT_AREAS_TITLE = "📂 Nhiệm vụ theo lĩnh vực PAPI:"
 IMPORT_DEADLINES_TITLE = "🗓 Thời hạn từng nhiệm vụ:"
 IMPORT_DEADLINES_GUESSED = (
     "⚠️ {count} nhiệm vụ ghi «(đoán)»: chưa đọc được thời hạn, tạm tính đến hạn báo cáo cuối "

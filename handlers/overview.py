@@ -17,6 +17,7 @@ from handlers.render import summary_messages, task_lines, task_state_line
 from handlers.turn import Turn
 from models.clock import quarter_label, quarter_of
 from models.errors import DomainError
+from models.followup import overdue
 from models.members import find_unit
 from models.plans import current_plan, plan_for_year
 from models.reports import latest_of_unit, member_unit, tasks_in_scope
@@ -145,6 +146,11 @@ async def show_summary(turn: Turn, visit: Visit, args: list[str]) -> None:
         await turn.send_photo(chart, caption)
     for text in summary_messages(summary, visit.commune.timezone):
         await turn.say(text)
+    if quarter is None and asked.area is None:
+        # What is late by each task's own deadline (31/03 for "Quý I", the year's end…).
+        late = await overdue(visit.session, visit.commune, plan, visit.now, unit)
+        if late.count:
+            await turn.say(texts.SUMMARY_OVERDUE.format(count=late.count))
     if asked.area is not None:
         lines = [texts.SUMMARY_AREA_TASKS, *map(task_state_line, summary.tasks)]
         await turn.say("\n".join(lines))

@@ -30,7 +30,7 @@ from handlers.turn import Turn
 from models.audit import Actor
 from models.chat import Attachment, ChannelError, Option, menu
 from models.db import transaction
-from models.plan_data import UnitSpec, read_plan_file
+from models.plan_data import PlanSpec, UnitSpec, area_lines, deadline_groups, read_plan_file
 from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
 from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import
 from models.plan_reading import ImportReading, reading_lines
@@ -201,13 +201,24 @@ async def _dry_run(turn: Turn, upload: _Upload) -> None:
         await turn.say(texts.IMPORT_NOTHING)
         return
     await turn.say(_preview(changes, upload.file.file_name, len(spec.tasks), len(spec.areas)))
+    await turn.say("\n".join([texts.IMPORT_AREAS_TITLE, *map(esc, area_lines(spec))]))
     notes = reading_lines(reading)
     if notes:
         shown = [texts.IMPORT_READING_LINE.format(line=esc(note)) for note in notes[:_NOTES]]
         if len(notes) > _NOTES:
             shown.append(texts.IMPORT_READING_MORE.format(count=len(notes) - _NOTES))
         await turn.say(texts.IMPORT_READING_NOTES.format(lines="\n".join(shown)))
+    await turn.say(_deadlines(spec, upload.year))
     await turn.say(texts.IMPORT_CONFIRM, CONFIRM_MENU)
+
+
+def _deadlines(spec: PlanSpec, year: int) -> str:
+    """Each task's deadline as read, grouped by deadline; the guesses said, to be checked."""
+    lines = [texts.IMPORT_DEADLINES_TITLE, *(esc(line) for line in deadline_groups(spec, year))]
+    guessed = sum(spec.deadline_of(task, year).guessed for task in spec.tasks)
+    if guessed:
+        lines.append(texts.IMPORT_DEADLINES_GUESSED.format(count=guessed))
+    return "\n".join(lines)
 
 
 async def _commune_name(upload: _Upload) -> str:

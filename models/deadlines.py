@@ -117,7 +117,8 @@ def read_timeframe(text: str, plan_year: int) -> Deadline:
     def says(*phrases: str) -> bool:
         return any(f" {phrase} " in padded for phrase in phrases)
 
-    if says("thuong xuyen", "lien tuc"):
+    # Weekly work ("Hằng tuần") is routine: reported each quarter like "Thường xuyên".
+    if says("thuong xuyen", "lien tuc", "hang tuan", "moi tuan", "tuan mot lan"):
         return Deadline(Repeat.ONGOING)
     # Half-yearly first: "6 tháng một lần" also says "tháng một lần".
     if says(*_HALF_YEARLY) or words in ("6 thang", "dinh ky 6 thang"):

@@ -93,7 +93,11 @@ def _the_pool(once: bool) -> ProcessPoolExecutor:
                 workers, mp_context=context, max_tasks_per_child=1 if once else None
             )
             _pools[once] = pool
-            log.info("heavy work: %d worker processes (one job each: %s)", workers, once)
+            log.info(
+                "heavy work: %d worker process(es)%s",
+                workers,
+                ", a fresh one for each job" if once else "",
+            )
         return pool
 
 

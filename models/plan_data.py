@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from models.deadlines import Deadline, describe_deadline, read_timeframe
+from models.plan_numbering import PAPI_AREAS
 from models.tables import Timeframe
+from models.textfold import fold
 from models.units import UnitCatalogue
 from models.wording import in_plan_year
 
@@ -178,6 +180,43 @@ def deadline_lines(spec: PlanSpec, year: int | None = None) -> list[str]:
             line += f" ← «{task.timeframe_text}»" if task.timeframe_text else " ← (ô trống)"
         lines.append(line)
     return lines
+
+
+def area_lines(spec: PlanSpec) -> list[str]:
+    """Where the plan's tasks go, one line an area: "5 · Thủ tục hành chính công ← «Cải
+    cách thủ tục hành chính»: 2 nhiệm vụ (5.1–5.2)". The file's own heading is quoted when
+    it is not the area's PAPI name, so a heading placed in the wrong area is seen.
+    """
+    lines = []
+    for area in spec.areas:
+        if not area.tasks:
+            continue
+        papi = PAPI_AREAS.get(area.number, area.name)
+        heading = "" if fold(area.name) == fold(papi) else f" ← «{area.name}»"
+        codes = area.tasks[0].code
+        if len(area.tasks) > 1:
+            codes += f"–{area.tasks[-1].code}"
+        lines.append(f"{area.number} · {papi}{heading}: {len(area.tasks)} nhiệm vụ ({codes})")
+    return lines
+
+
+def deadline_groups(spec: PlanSpec, year: int | None = None) -> list[str]:
+    """The tasks' deadlines for a phone's screen: one line a deadline, with the codes due
+    then ("Trước 31/03/2026: 1.3, 2.1"); a guess or a date outside the plan's year gets a
+    line of its own quoting the plan's words, as in :func:`deadline_lines`.
+    """
+    year_end = spec.year_end(year)
+    groups: dict[str, list[str]] = {}
+    alone = []
+    for task in spec.tasks:
+        deadline = spec.deadline_of(task, year)
+        described = describe_deadline(deadline, year_end)
+        if deadline.guessed or deadline.outside_year:
+            quoted = f"«{task.timeframe_text}»" if task.timeframe_text else "(ô trống)"
+            alone.append(f"{task.code} · {described} ← {quoted}")
+        else:
+            groups.setdefault(described, []).append(task.code)
+    return [f"{described}: {', '.join(codes)}" for described, codes in groups.items()] + alone
 
 
 def parse_task(

@@ -50,3 +50,20 @@ def test_a_dry_run_lists_the_rows_left_out(tmp_path: Path) -> None:
         "! Bỏ qua phần «II Kinh phí thực hiện» (không phải lĩnh vực PAPI): "
         "Trang tính «Sheet», dòng 5." in dry.stdout.splitlines()
     ), dry.stdout
+
+
+def test_a_dry_run_says_which_papi_area_each_heading_became(tmp_path: Path) -> None:
+    plan = Path(__file__).parent / "fixtures" / "plans" / "c_hai_phan_a_b_2024.docx"
+    shown = hamlet_bot(tmp_path, "plan", "import", str(plan), "--year", "2024", "--dry-run")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    areas = lines[lines.index("📂 Nhiệm vụ theo lĩnh vực PAPI:") + 1 :]
+    assert areas[:6] == [
+        "1 · Tham gia của người dân ở cấp cơ sở: 2 nhiệm vụ (1.1–1.2)",
+        "2 · Công khai, minh bạch trong việc ra quyết định ở địa phương: 1 nhiệm vụ (2.1)",
+        "3 · Trách nhiệm giải trình với người dân: 1 nhiệm vụ (3.1)",
+        "4 · Kiểm soát tham nhũng trong khu vực công: 2 nhiệm vụ (4.1–4.2)",
+        "5 · Thủ tục hành chính công ← «Cải cách thủ tục hành chính»: 2 nhiệm vụ (5.1–5.2)",
+        "8 · Quản trị điện tử ← «Xây dựng và phát triển chính quyền điện tử, chính quyền "
+        "số»: 2 nhiệm vụ (8.1–8.2)",
+    ]

@@ -137,17 +137,19 @@ async def test_a_changed_profile_shows_in_the_word_reports(
 
 
 async def test_the_worker_process_export_reads_the_profile(
-    session: AsyncSession, commune: Commune, database: str
+    session: AsyncSession, commune: Commune, database: str, tmp_path: Path
 ) -> None:
     await set_all(session, commune, {"anti_corruption_recipients": ["Thanh tra tỉnh Đồng Tháp"]})
     plan = (await session.exec(select(Plan))).one()
     await session.commit()
     request = ExportRequest("pctn", "bao-cao-pctn-2026Q4.docx", "2026Q4")
-    # export_job is what runs in the worker: it reads the database on its own connection.
-    made = await asyncio.to_thread(
-        export_job, database, commune.id or 0, plan.id or 0, request, NOW
+    # export_job is what runs in the worker: it reads the database on its own connection
+    # and writes the file where it is told.
+    written = tmp_path / "pctn.docx"
+    await asyncio.to_thread(
+        export_job, database, commune.id or 0, plan.id or 0, request, NOW, str(written)
     )
-    assert "- Thanh tra tỉnh Đồng Tháp;" in signature_lines(made.content)[0]
+    assert "- Thanh tra tỉnh Đồng Tháp;" in signature_lines(written.read_bytes())[0]
 
 
 async def test_clearing_a_value_goes_back_to_the_config_then_the_default(

@@ -32,6 +32,8 @@ def d(day: int, month: int, year: int = 2024) -> date:
         ("Thường xuyên", Repeat.ONGOING, ()),
         ("THƯỜNG XUYÊN", Repeat.ONGOING, ()),
         ("thuong xuyen", Repeat.ONGOING, ()),
+        ("Hằng tuần", Repeat.ONGOING, ()),  # weekly routine work: reported each quarter
+        ("hàng tuần", Repeat.ONGOING, ()),
         ("Hằng năm", Repeat.YEARLY, ()),
         ("Năm 2024", Repeat.YEARLY, ()),
         ("trong năm 2024", Repeat.YEARLY, ()),

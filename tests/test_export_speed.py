@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped, unused-ignore]
@@ -103,11 +103,11 @@ async def test_a_members_reply_goes_out_while_an_export_is_being_made(
     real_write = models.exports.write_export
     threads: list[str] = []
 
-    def held_write(data: ExportData, request: ExportRequest) -> bytes:
+    def held_write(data: ExportData, request: ExportRequest, target: BinaryIO) -> None:
         threads.append(threading.current_thread().name)
         writing.set()
         assert go_on.wait(timeout=20), "the test never let the export go on"
-        return real_write(data, request)
+        real_write(data, request, target)
 
     monkeypatch.setattr(models.exports, "write_export", held_write)
     start = len(world.api.calls)
@@ -149,10 +149,10 @@ async def test_the_export_holds_no_transaction_while_it_is_made(
     writing, go_on = threading.Event(), threading.Event()
     real_write = models.exports.write_export
 
-    def held_write(data: ExportData, request: ExportRequest) -> bytes:
+    def held_write(data: ExportData, request: ExportRequest, target: BinaryIO) -> None:
         writing.set()
         assert go_on.wait(timeout=20)
-        return real_write(data, request)
+        real_write(data, request, target)
 
     monkeypatch.setattr(models.exports, "write_export", held_write)
     start = len(world.api.calls)

@@ -13,7 +13,6 @@ that one function.
 
 import functools
 import io
-import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,11 +27,6 @@ import pytest
 from models import plan_import
 from models.plan_file import PlanImportError
 from models.textfold import fold
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("HAMLET_PUBLISHED_PLANS"),
-    reason="acceptance target for issue 11; enable with HAMLET_PUBLISHED_PLANS=1",
-)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "plans"
 EXPECTED: list[dict[str, Any]] = tomllib.loads((FIXTURES / "expected.toml").read_text())["plans"]

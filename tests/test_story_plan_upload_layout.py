@@ -148,3 +148,32 @@ async def test_many_notes_are_cut_short_in_chat(world: World) -> None:
     lines = notes.splitlines()[1:]
     assert len(lines) == 9 and lines[0].startswith("• Đề mục «9 Nhóm việc số 9»")
     assert lines[-1] == "… và 2 điều khác: xem bằng lệnh hamlet-bot plan import --dry-run."
+
+
+async def test_the_dry_run_shows_each_tasks_deadline_and_marks_the_guesses(
+    world: World,
+) -> None:
+    office = await world.member(Role.OFFICE, "Trần Thị Bình", "Văn phòng UBND xã")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (
+        ("TT", "Nội dung", "Cơ quan chủ trì", "Thời gian hoàn thành"),
+        ("I", "Thủ tục hành chính công", None, None),
+        (1, "Niêm yết thủ tục mới", "Văn phòng UBND xã", "Quý I/2026"),
+        (2, "Giải quyết hồ sơ đúng hạn", "Văn phòng UBND xã", "Hằng tháng"),
+        (3, "Rà soát quy trình nội bộ", "Văn phòng UBND xã", "Trước ngày 31/3/2026"),
+        (4, "Khảo sát sự hài lòng", "Văn phòng UBND xã", "Khi có yêu cầu"),
+    ):
+        sheet.append(list(row))
+    said = await office.send_document(saved(book), "ke-hoach-thoi-han.xlsx")
+    areas = next(m.text for m in said if m.text.startswith("📂 Nhiệm vụ theo lĩnh vực PAPI:"))
+    assert areas.splitlines()[1:] == ["5 · Thủ tục hành chính công: 4 nhiệm vụ (5.1–5.4)"]
+    deadlines = next(m.text for m in said if m.text.startswith("🗓 Thời hạn từng nhiệm vụ:"))
+    assert deadlines.splitlines()[1:] == [
+        "Trước 31/03/2026: 5.1, 5.3",
+        "Hằng tháng: 5.2",
+        "5.4 · (đoán) Cuối năm 20/12/2026 ← «Khi có yêu cầu»",
+        "⚠️ 1 nhiệm vụ ghi «(đoán)»: chưa đọc được thời hạn, tạm tính đến hạn báo cáo cuối "
+        "năm. Anh/chị sửa cột thời gian trong tệp nếu cần.",
+    ]
+    assert "Hoặc gõ: 1 (nhập) · hủy." in said[-1].text  # the choice still comes last
