@@ -288,7 +288,10 @@ def describe_deadline(deadline: Deadline, year_end: date) -> str:
         text = f"Cuối năm {format_date(year_end)}"
         if deadline.span is not None:
             text += f" (hằng năm {deadline.span[0]}–{deadline.span[1]})"
-    if deadline.outside_year:
+    if deadline.outside_year and deadline.repeat == Repeat.YEARLY and deadline.span is None:
+        # "Năm 2024" read into the 2026 plan: its year-end is 2026's; the file said another.
+        text += f" (tệp ghi năm khác, không phải {year_end.year})"
+    elif deadline.outside_year:
         text += f" (ngoài năm {year_end.year})"
     return f"(đoán) {text}" if deadline.guessed else text
 

@@ -26,7 +26,7 @@ def test_the_dry_run_lists_each_tasks_deadline_and_marks_the_guesses(tmp_path: P
         "1.3 · Thường xuyên (báo cáo hằng quý)",
     ]
     # The seed's appendix says "Năm 2023": due by the 2026 year end, and flagged.
-    assert "8.5 · Cuối năm 20/12/2026 (ngoài năm 2026) ← «Năm 2023»" in listed
+    assert "8.5 · Cuối năm 20/12/2026 (tệp ghi năm khác, không phải 2026) ← «Năm 2023»" in listed
     assert listed[-1].startswith("⚠️ 1 nhiệm vụ ghi «(đoán)»")
 
     done = hamlet_bot(tmp_path, "plan", "import", str(plan), "--year", "2026")

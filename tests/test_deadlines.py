@@ -110,6 +110,7 @@ def test_a_date_outside_the_plan_year_is_kept_but_flagged() -> None:
         ("Năm 2024", "Cuối năm 20/12/2024"),
         ("6 tháng", "6 tháng một lần (30/06 và 20/12/2024)"),
         ("Quý IV/2023", "Trước 31/12/2023 (ngoài năm 2024)"),
+        ("Năm 2023", "Cuối năm 20/12/2024 (tệp ghi năm khác, không phải 2024)"),
         ("2017-2020", "Cuối năm 20/12/2024 (hằng năm 2017–2020) (ngoài năm 2024)"),
     ],
 )
@@ -198,4 +199,6 @@ def test_any_text_is_read_without_raising_into_a_real_deadline(text: str) -> Non
 
 def _core(shown: str) -> str:
     """A description without the marks a re-read may not keep (a guess, a year outside)."""
-    return shown.removeprefix("(đoán) ").replace(" (ngoài năm 2024)", "")
+    for mark in (" (ngoài năm 2024)", " (tệp ghi năm khác, không phải 2024)"):
+        shown = shown.replace(mark, "")
+    return shown.removeprefix("(đoán) ")
