@@ -47,7 +47,7 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from bench.datagen import generate
-from models.db import create_engine, session_factory
+from models.db import create_engine, migrate, session_factory
 from models.tables import Commune, Plan, Report
 
 KINDS = ("xlsx", "docx", "csv")
@@ -207,6 +207,9 @@ async def _database(directory: Path, reports: int) -> str:
         finally:
             await engine.dispose()
         if found == reports:
+            # Kept from an earlier run: brought up to the current schema (the migrations
+            # add columns with their defaults; the generated rows stay as they are).
+            await asyncio.to_thread(migrate, url)
             return url
         for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             stale.unlink(missing_ok=True)
