@@ -1,6 +1,7 @@
 """Running the bot for real: every channel that has a token, in one process.
 
-Telegram runs through PTB (polling), with the scheduler on PTB's job queue. Zalo runs
+Telegram runs through PTB, by polling or by webhook (:mod:`bot.webhook`, which also
+serves /healthz and /metrics), with the scheduler on PTB's job queue. Zalo runs
 beside it (polling or webhook, :mod:`bot.zalo.runner`) on the same Services, so a member
 reaches the same conversation, database and outbox on either channel. With Zalo alone the
 scheduler runs on an APScheduler of its own.
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.app import build_application, prepare_commune, start_application, stop_application
 from bot.services import Services, services_of
 from bot.settings import Settings
+from bot.webhook import TelegramWebhook
 
 if TYPE_CHECKING:
     from bot.zalo.client import ZaloClient
@@ -51,13 +53,18 @@ async def run_channels(settings: Settings) -> None:
 
     application = build_application(settings) if settings.telegram.token else None
     scheduler = None
+    webhook: TelegramWebhook | None = None
     if application is not None:
         await start_application(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling()
+        if settings.telegram.mode == "webhook":
+            webhook = TelegramWebhook(application, settings.telegram)
+            await webhook.start()
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling()
+            log.info("Telegram: polling")
         services = services_of(application)
-        log.info("Telegram: polling")
     else:
         engine = create_engine(settings.database_url)
         services = Services(settings=settings, engine=engine, sessions=session_factory(engine))
@@ -74,9 +81,14 @@ async def run_channels(settings: Settings) -> None:
             await client.aclose()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if webhook is not None:
+            # Stop taking updates; those already queued are handled by stop() below. The
+            # webhook stays registered (see bot.webhook).
+            await webhook.stop()
         if application is not None:
             assert application.updater is not None
-            await application.updater.stop()
+            if application.updater.running:
+                await application.updater.stop()
             await application.stop()
             await stop_application(application)
         else:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.throttle import Throttle
 from models.clock import utc_now
@@ -41,6 +42,10 @@ class Services:
     code_attempts: Throttle = field(
         default_factory=lambda: Throttle(timedelta(seconds=10), "invite code attempts")
     )
+
+    # This process's Prometheus metrics, and when its scheduler last ran a tick (/healthz).
+    metrics: Metrics = field(default_factory=Metrics)
+    last_tick: datetime | None = None
 
     # Work started after an update's commit that the update does not wait for (a fan-out,
     # reading a plan file): tracked so tests and shutdown can wait for it.

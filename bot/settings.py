@@ -2,7 +2,8 @@
 
 Where the file is: ``--config PATH``, else ``$HAMLET_BOT_CONFIG``, else ``config.toml`` in
 the working directory if it exists, else the embedded defaults (SQLite under ``data/``, the
-seed plan, no token: the offline console). ``$HAMLET_BOT_TOKEN`` overrides the file's token.
+seed plan, no token: the offline console). ``$HAMLET_BOT_TOKEN`` overrides the file's token,
+``$HAMLET_BOT_WEBHOOK_SECRET`` the Telegram webhook's secret.
 """
 
 import os
@@ -26,6 +27,11 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hamlet-bot.sqlite3"
 DEFAULT_HAMLETS = tuple(f"Ấp {n}" for n in range(1, 10))
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# What Telegram allows as setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_WEBHOOK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+# Served beside the webhook on its port: the webhook path may not take them.
+RESERVED_PATHS = ("/healthz", "/metrics")
 
 
 class SettingsError(ValueError):
@@ -39,6 +45,14 @@ class TelegramSettings:
     token: str | None = None
     base_url: str | None = None
     username: str | None = None
+    # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls webhook_url,
+    # which the reverse proxy passes to webhook_listen:webhook_port + webhook_path).
+    mode: str = "polling"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram"
 
     @property
     def base_file_url(self) -> str | None:
@@ -51,7 +65,7 @@ class TelegramSettings:
     def __repr__(self) -> str:
         # Never let the token reach a log line through a repr.
         token = "set" if self.token else "none"
-        return f"TelegramSettings(token=<{token}>, base_url={self.base_url!r})"
+        return f"TelegramSettings(token=<{token}>, base_url={self.base_url!r}, mode={self.mode!r})"
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     username = _text(telegram, "username", "[telegram] username")
     if username is not None and not _USERNAME.match(username.lstrip("@")):
         raise SettingsError(f"[telegram] username is not a Telegram username: {username!r}")
+    webhook = _webhook(telegram, env)
 
     database = _section(raw, "database")
     url = database_url(_text(database, "url", "[database] url") or DEFAULT_DATABASE_URL)
@@ -183,8 +198,16 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         zalo = zalo_settings(_section(raw, "zalo"), env)
     except ZaloSettingsError as error:
         raise SettingsError(str(error)) from error
+    if (
+        webhook["mode"] == "webhook"
+        and zalo.serves_http
+        and zalo.webhook_port == webhook["webhook_port"]
+    ):
+        raise SettingsError("[telegram] webhook_port is the port of [zalo]'s web server too")
     return Settings(
-        telegram=TelegramSettings(token, base_url, username.lstrip("@") if username else None),
+        telegram=TelegramSettings(
+            token, base_url, username.lstrip("@") if username else None, **webhook
+        ),
         database_url=url,
         commune=CommuneSettings(name, timezone, hamlet_names, profile),
         plan_file=plan_file,
@@ -194,6 +217,44 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         backup=backup,
         zalo=zalo,
     )
+
+
+def _webhook(section: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """The webhook keys of [telegram], checked (the secret is never echoed)."""
+    mode = _text(section, "mode", "[telegram] mode") or TelegramSettings.mode
+    if mode not in ("polling", "webhook"):
+        raise SettingsError(f'[telegram] mode must be "polling" or "webhook", got {mode!r}')
+    url = _text(section, "webhook_url", "[telegram] webhook_url")
+    if url is not None and not re.match(r"^https://[^/\s]+(/\S*)?$", url):
+        # Telegram calls webhooks over HTTPS only.
+        raise SettingsError(f"[telegram] webhook_url must be an https:// URL, got {url!r}")
+    secret = env.get("HAMLET_BOT_WEBHOOK_SECRET", "").strip() or _text(
+        section, "webhook_secret", "[telegram] webhook_secret"
+    )
+    if secret is not None and not _WEBHOOK_SECRET.match(secret):
+        raise SettingsError("[telegram] webhook_secret must be 1 to 256 letters, digits, - or _")
+    if mode == "webhook" and url is None:
+        raise SettingsError('[telegram] webhook_url is required with mode = "webhook"')
+    if mode == "webhook" and secret is None:
+        raise SettingsError('[telegram] webhook_secret is required with mode = "webhook"')
+    listen = section.get("webhook_listen", TelegramSettings.webhook_listen)
+    if not isinstance(listen, str) or not listen.strip() or any(c.isspace() for c in listen):
+        raise SettingsError('[telegram] webhook_listen must be an address like "127.0.0.1"')
+    path = _text(section, "webhook_path", "[telegram] webhook_path")
+    path = path or TelegramSettings.webhook_path
+    if not _WEBHOOK_PATH.match(path) or path.rstrip("/") in RESERVED_PATHS:
+        raise SettingsError(
+            f'[telegram] webhook_path must be a path like "/telegram" (not /healthz or '
+            f"/metrics), got {path!r}"
+        )
+    return {
+        "mode": mode,
+        "webhook_url": url,
+        "webhook_secret": secret,
+        "webhook_listen": listen.strip(),
+        "webhook_port": _whole(section, "webhook_port", 8443, 1, 65535, "[telegram]"),
+        "webhook_path": path,
+    }
 
 
 def _profile(section: Mapping[str, Any]) -> dict[str, Stored]:

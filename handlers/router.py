@@ -6,6 +6,7 @@ under an id and the person is told the id, never the traceback.
 """
 
 import re
+from time import perf_counter
 
 from handlers.commands import BY_NAME
 from handlers.errors import report_error
@@ -34,10 +35,14 @@ async def handle(turn: Turn) -> None:
         await report_error(turn, error)
 
     turn.on_failure = on_failure
+    started, ok = perf_counter(), True
     try:
         await _route(turn)
     except Exception as error:
+        ok = False
         await report_error(turn, error)
+    finally:
+        turn.services.metrics.handled(turn.incoming.channel, ok, perf_counter() - started)
 
 
 async def _route(turn: Turn) -> None:

@@ -123,7 +123,7 @@ class Turn:
         if menu is not None:
             self.offered = menu
         channel, chat_id = self.channel, self.incoming.chat_id
-        await send_later(lambda: channel.send_text(chat_id, text, menu))
+        await send_later(self._counted(lambda: channel.send_text(chat_id, text, menu)))
 
     async def correct(self, text: str) -> None:
         """Reply to an answer that does not fit the step: the options shown still stand."""
@@ -166,12 +166,18 @@ class Turn:
     async def send_file(self, file_name: str, data: bytes, caption: str) -> None:
         """Send a document (the caller checks ``channel.sends_files``)."""
         channel, chat_id = self.channel, self.incoming.chat_id
-        await send_later(lambda: channel.send_document(chat_id, file_name, data, caption))
+        await send_later(
+            self._counted(lambda: channel.send_document(chat_id, file_name, data, caption))
+        )
 
     async def send_photo(self, data: bytes, caption: str) -> None:
         """Send a picture (the caller checks ``channel.sends_photos``)."""
         channel, chat_id = self.channel, self.incoming.chat_id
-        await send_later(lambda: channel.send_photo(chat_id, data, caption))
+        await send_later(self._counted(lambda: channel.send_photo(chat_id, data, caption)))
+
+    def _counted(self, send: Send) -> Send:
+        """``send``, counted in the metrics as a reply on this turn's channel."""
+        return self.services.metrics.counted_reply(self.channel.name, send)
 
     async def in_background(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Start ``work`` once the update's transaction has committed, without making the

@@ -110,6 +110,12 @@ class DeliveryReport:
     stopped: str | None = None
     # After a 429: Telegram takes no more messages until then.
     rate_limited_until: datetime | None = None
+    # Final outcomes by (channel, "sent" or "failed"), for the metrics.
+    by_channel: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, channel: str, outcome: str) -> None:
+        """One reminder's final outcome on ``channel``."""
+        self.by_channel[channel, outcome] = self.by_channel.get((channel, outcome), 0) + 1
 
 
 async def record(
@@ -407,6 +413,7 @@ async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
             )
             report.blocked += 1
             report.outcomes[reminder_id] = ReminderStatus.BLOCKED
+            report.count(account.channel, "failed")
             return
         except RateLimited as error:
             # Not an attempt that failed: the channel asks to wait. No waiting here: the
@@ -424,6 +431,7 @@ async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
             )
             report.failed += 1
             report.outcomes[reminder_id] = ReminderStatus.FAILED
+            report.count(account.channel, "failed")
             return
         except ChannelError as error:
             if attempt < len(run.backoff):
@@ -436,6 +444,7 @@ async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
             if status == ReminderStatus.FAILED:
                 report.failed += 1
                 report.outcomes[reminder_id] = ReminderStatus.FAILED
+                report.count(account.channel, "failed")
             else:
                 report.retry_later += 1
             return
@@ -445,6 +454,7 @@ async def _send_one(run: _Run, batch: _Batch, job: _Job) -> None:
         await run.db(partial(_finish, run, reminder_id, lease, ReminderStatus.SENT, "", shown))
         report.sent += 1
         report.outcomes[reminder_id] = ReminderStatus.SENT
+        report.count(account.channel, "sent")
         return
 
 

@@ -35,6 +35,9 @@ async def tick_job(services: Services) -> None:
     except Exception:
         log.exception("scheduler tick failed")
         return
+    # For /healthz: this process's scheduler is alive (a tick another instance holds the
+    # lock for counts too).
+    services.last_tick = services.now()
     if result.recorded or (result.delivery and result.delivery.sent):
         log.info(
             "scheduler: %d due, %d new, %d sent%s",

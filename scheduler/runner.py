@@ -107,10 +107,14 @@ async def deliver_now(services: Services, now: datetime) -> tuple[bool, Delivery
     if in_quiet_hours(now, commune.timezone, reminders.quiet_start, reminders.quiet_end):
         return True, DeliveryReport()
     report = await deliver_pending(services.sessions, services.channels, services.commune_id, now)
+    services.metrics.delivered(report.by_channel)
     if report.blocked and report.stopped is None:
         # The notices to the office about members who blocked the bot go in the same tick
         # (not after a 429 or with the database gone: the next tick takes them).
-        await deliver_pending(services.sessions, services.channels, services.commune_id, now)
+        notices = await deliver_pending(
+            services.sessions, services.channels, services.commune_id, now
+        )
+        services.metrics.delivered(notices.by_channel)
     return False, report
 
 
