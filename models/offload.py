@@ -40,7 +40,8 @@ ONCE_WORKERS = 1
 # platform without worker processes; tests that replace a builder in this process).
 MODE_VARIABLE = "HAMLET_BOT_HEAVY_WORK"
 
-_pools: dict[bool, ProcessPoolExecutor] = {}
+# By (one job a worker, its warm-up): each kind of work has workers of its own.
+_pools: dict[tuple[bool, Callable[[], None] | None], ProcessPoolExecutor] = {}
 _pool_lock = threading.Lock()
 
 
@@ -63,17 +64,27 @@ async def run_heavy(function: Callable[..., Result], *args: Any) -> Result:
     return await _run(False, function, *args)
 
 
-async def run_heavy_once(function: Callable[..., Result], *args: Any) -> Result:
+async def run_heavy_once(
+    function: Callable[..., Result], *args: Any, warm_up: Callable[[], None] | None = None
+) -> Result:
     """:func:`run_heavy` in a worker that ends after the job, so that all the memory a big
     job took goes back to the system (see the module's docstring).
+
+    The next worker is started as the last one ends, and runs ``warm_up`` (module-level: it
+    imports what the jobs need) while it waits: a small job then pays no start-up.
     """
-    return await _run(True, function, *args)
+    return await _run(True, function, *args, warm_up=warm_up)
 
 
-async def _run(once: bool, function: Callable[..., Result], *args: Any) -> Result:
+async def _run(
+    once: bool,
+    function: Callable[..., Result],
+    *args: Any,
+    warm_up: Callable[[], None] | None = None,
+) -> Result:
     if in_threads():
         return await asyncio.to_thread(function, *args)
-    pool = _the_pool(once)
+    pool = _the_pool(once, warm_up)
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
     except BrokenProcessPool as error:
@@ -81,18 +92,21 @@ async def _run(once: bool, function: Callable[..., Result], *args: Any) -> Resul
         raise WorkerLost(str(error)) from error
 
 
-def _the_pool(once: bool) -> ProcessPoolExecutor:
+def _the_pool(once: bool, warm_up: Callable[[], None] | None = None) -> ProcessPoolExecutor:
     with _pool_lock:
-        pool = _pools.get(once)
+        pool = _pools.get((once, warm_up))
         if pool is None:
             # spawn, not fork: forking a process with threads and an event loop running
             # copies locks in whatever state they are.
             context = multiprocessing.get_context("spawn")
             workers = ONCE_WORKERS if once else WORKERS
             pool = ProcessPoolExecutor(
-                workers, mp_context=context, max_tasks_per_child=1 if once else None
+                workers,
+                mp_context=context,
+                initializer=warm_up,
+                max_tasks_per_child=1 if once else None,
             )
-            _pools[once] = pool
+            _pools[once, warm_up] = pool
             log.info(
                 "heavy work: %d worker process(es)%s",
                 workers,
@@ -103,9 +117,9 @@ def _the_pool(once: bool) -> ProcessPoolExecutor:
 
 def _forget(pool: ProcessPoolExecutor) -> None:
     with _pool_lock:
-        for once, known in list(_pools.items()):
+        for key, known in list(_pools.items()):
             if known is pool:
-                del _pools[once]
+                del _pools[key]
     pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -16,9 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.breathing import Breather
 from models.db import create_engine, read_transaction, session_factory, transaction
 from models.export_xlsx import SHEET_HISTORY
-from models.exports import make_export_briefly, plan_export
+from models.exports import make_export_briefly, plan_export, warm_up
 from models.offload import MODE_VARIABLE, WorkerLost, run_heavy, run_heavy_once
 from models.tables import Commune
+from tests.offload_probe import loaded
 from tests.test_exports import NOW, reported, the_plan  # noqa: F401  (reported: a fixture)
 
 
@@ -42,6 +43,16 @@ async def test_a_worker_for_one_job_ends_after_it() -> None:
     # Its memory goes back to the system: a big export's pages are not kept for the next.
     first, second = await run_heavy_once(os.getpid), await run_heavy_once(os.getpid)
     assert len({first, second, os.getpid()}) == 3
+
+
+@pytest.mark.usefixtures("reported")
+async def test_the_next_export_worker_is_started_and_warmed_up_while_it_waits() -> None:
+    # The first worker is cold (it was started for the job); the one started as it ended
+    # has imported the writers before the next job comes: a small export waits for no import.
+    await run_heavy_once(os.getpid, warm_up=warm_up)
+    await asyncio.sleep(3)  # the replacement worker starts and warms up meanwhile
+    assert await run_heavy_once(loaded, "openpyxl", warm_up=warm_up)
+    assert not await run_heavy_once(loaded, "openpyxl")  # a worker without the warm-up
 
 
 @pytest.mark.usefixtures("reported")
