@@ -25,7 +25,6 @@ from handlers.overview import no_plan_for_year, parse_summary_filter
 from handlers.turn import Turn
 from models.errors import DomainError
 from models.exports import ExportRequest, make_export_briefly, parse_format, plan_export
-from models.plan_template import TEMPLATE_FILE_NAME, plan_template
 from models.plans import current_plan, plan_for_year
 from models.tables import Role
 from models.textfold import fold
@@ -42,7 +41,10 @@ async def export_command(turn: Turn, visit: Visit) -> None:
         return
     args = list(turn.args)
     if " ".join(fold(arg) for arg in args) in _TEMPLATE_WORDS:
-        # The empty plan holds no data of the commune: made at once, nothing to read.
+        # The empty plan holds no data of the commune: made at once, nothing to read. Its
+        # writer (the workbook's) is imported here: a bot start need not load it.
+        from models.plan_template import TEMPLATE_FILE_NAME, plan_template
+
         content = await asyncio.to_thread(plan_template)
         await turn.send_file(TEMPLATE_FILE_NAME, content, texts.EXPORT_TEMPLATE_CAPTION)
         return

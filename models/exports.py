@@ -5,7 +5,8 @@ update's transaction, so a wrong quarter is answered at once); the rows are read
 caller's session (:func:`make_export`) or in short transactions of their own
 (:func:`make_export_briefly`, for background work); the file is built off the event loop.
 Background exports are read and built in a worker process (:mod:`models.offload`), so the
-bot's own interpreter stays free for the replies. The writers, and openpyxl and
+bot's own interpreter stays free for the replies: a small plan's by a worker that is kept,
+a big plan's by a worker of its own that ends after the file and gives its memory back. The writers, and openpyxl and
 python-docx with them, are imported on first use: a bot that never exports never loads
 them.
 """
@@ -23,10 +24,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.clock import quarter_of
-from models.db import SessionFactory, create_engine, session_factory
+from models.db import SessionFactory, create_engine, read_transaction, session_factory
 from models.errors import DomainError
 from models.export_data import (
     ExportData,
@@ -37,8 +39,8 @@ from models.export_data import (
     read_export,
     read_export_briefly,
 )
-from models.offload import give_back_memory, in_threads, run_heavy_once
-from models.tables import Commune, Plan
+from models.offload import give_back_memory, in_threads, run_heavy, run_heavy_once
+from models.tables import Commune, Plan, Report
 from models.textfold import fold
 
 FORMATS = ("xlsx", "csv", "docx", "pctn")
@@ -158,10 +160,12 @@ async def make_export_briefly(
         # sent back through the pipe was held three times over on the way (about 40 MB
         # at 200k versions).
         path = await asyncio.to_thread(_private_file, request.kind)
+        job = (export_job, url, commune_id, plan_id, request, now, str(path))
         try:
-            await run_heavy_once(
-                export_job, url, commune_id, plan_id, request, now, str(path), warm_up=warm_up
-            )
+            if await _versions(sessions, plan_id) > SMALL_PLAN_VERSIONS:
+                await run_heavy_once(*job, warm_up=warm_up)
+            else:
+                await run_heavy(*job)
             content = await asyncio.to_thread(path.read_bytes)
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
@@ -169,6 +173,19 @@ async def make_export_briefly(
     with collector_paused():
         source = await read_export_briefly(sessions, commune_id, plan_id, now, request.period)
         return await asyncio.to_thread(build_file, source, request)
+
+
+# Up to this many report versions, a plan is exported by a worker that is kept (its
+# imports paid once, what it keeps is small); a bigger one by a worker of its own that ends
+# after the file, giving back all it took (see models.offload).
+SMALL_PLAN_VERSIONS = 20_000
+
+
+async def _versions(sessions: SessionFactory, plan_id: int) -> int:
+    """How many report versions the plan holds (a count on the index's first column)."""
+    async with read_transaction(sessions) as session:
+        counted = select(func.count()).select_from(Report).where(col(Report.plan_id) == plan_id)
+        return int((await session.exec(counted)).one())
 
 
 def warm_up() -> None:

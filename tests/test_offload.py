@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import models.exports
 from models.breathing import Breather
 from models.db import create_engine, read_transaction, session_factory, transaction
 from models.export_xlsx import SHEET_HISTORY
@@ -56,14 +57,17 @@ async def test_the_next_export_worker_is_started_and_warmed_up_while_it_waits() 
 
 
 @pytest.mark.usefixtures("reported")
+@pytest.mark.parametrize("small_plan_versions", [10_000, 0], ids=["kept-worker", "own-worker"])
 async def test_an_export_made_in_a_worker_comes_back_whole_and_leaves_no_file(
     session: AsyncSession,
     commune: Commune,
     database: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    small_plan_versions: int,
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(models.exports, "SMALL_PLAN_VERSIONS", small_plan_versions)
     plan = await the_plan(session)
     await session.commit()
     engine = create_engine(database)
