@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot import texts
-from bot.commune_cli import commune_set, commune_show, settled_commune
+from bot.commune_cli import (
+    CommuneChoiceError,
+    chosen_commune,
+    commune_add,
+    commune_list,
+    commune_set,
+    commune_show,
+)
 from bot.settings import Settings, SettingsError, load_settings
 from bot.unit_cli import add_unit_parser, run_unit_command
 from handlers.invites import invite_link
@@ -62,11 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     init = commands.add_parser("init", help="create the schema and load the plan (idempotent)")
     init.add_argument("--year", type=int, help="load the plan as the plan for this year")
+    _commune_option(init)
     invite = commands.add_parser("invite", help="add a member and print a one-time invite")
     invite.add_argument("--role", required=True, help="chairman, office, officer, hamlet_head")
     invite.add_argument("--name", required=True)
     invite.add_argument("--unit", help="the member's unit or hamlet (diacritics optional)")
-    commands.add_parser("members", help="list members and whether they are linked")
+    _commune_option(invite)
+    members = commands.add_parser("members", help="list members and whether they are linked")
+    _commune_option(members)
     commune = commands.add_parser(
         "commune", help="the commune's profile: who it reports to, who signs its documents"
     )
@@ -77,21 +87,28 @@ def _parser() -> argparse.ArgumentParser:
     commune_set.add_argument("key")
     commune_set.add_argument("value", nargs="+")
     commune_commands.add_parser("show", help="each key, its value and where it comes from")
+    commune_add = commune_commands.add_parser("add", help="add a commune to the database")
+    commune_add.add_argument("name")
+    commune_add.add_argument("--province", help="the province it belongs to")
+    commune_add.add_argument("--hamlets", help='its hamlets, as "Ấp 1; Ấp 2"')
+    commune_commands.add_parser("list", help="the communes: province, members, plans")
     add_unit_parser(commands)
     relink = commands.add_parser(
         "relink", help="a linked member's new code used by another account: list, confirm, refuse"
     )
     relink_commands = relink.add_subparsers(dest="relink_command", required=True)
-    relink_commands.add_parser("list", help="the requests waiting for a decision")
+    _commune_option(relink_commands.add_parser("list", help="the requests waiting for a decision"))
     for verb in ("confirm", "refuse"):
         decide = relink_commands.add_parser(verb, help=f"{verb} request N")
         decide.add_argument("number", type=int)
+        _commune_option(decide)
     plan = commands.add_parser("plan", help="import a plan from Word/Excel, or roll it over")
     plan_commands = plan.add_subparsers(dest="plan_command", required=True)
     plan_import = plan_commands.add_parser("import", help="read the plan table of a .docx/.xlsx")
     plan_import.add_argument("file", type=Path)
     plan_import.add_argument("--year", type=int, help="the plan's year (default: this year)")
     plan_import.add_argument("--dry-run", action="store_true", help="show, change nothing")
+    _commune_option(plan_import)
     template = plan_commands.add_parser(
         "template", help="write the empty plan workbook to fill in (for a plan without a table)"
     )
@@ -99,11 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     rollover = plan_commands.add_parser("rollover", help="start YEAR's plan from the last one")
     rollover.add_argument("year", type=int)
     rollover.add_argument("--from", dest="from_year", type=int, help="default: YEAR - 1")
+    _commune_option(rollover)
     export = commands.add_parser("export", help="write the workbook or a report to a file")
     export.add_argument("--format", default="xlsx", choices=["xlsx", "csv", "docx", "pctn"])
     export.add_argument("--period", help="a quarter such as 2026Q4 (default: the whole year)")
     export.add_argument("--year", type=int, help="the plan's year (default: this year's)")
     export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    _commune_option(export)
     backup = commands.add_parser("backup", help="copy the database to a file (bot may run)")
     backup.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     restore = commands.add_parser("restore", help="put a backup in place (stop the bot first)")
@@ -115,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     audit_show.add_argument("--since", help="from this day (YYYY-MM-DD, commune time)")
     audit_show.add_argument("--member", help="only what this member did (diacritics optional)")
     return parser
+
+
+def _commune_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--commune", help="the commune, when the database holds several (diacritics optional)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,27 +173,35 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_audit_verify(settings))
         if command == "audit":
             return asyncio.run(_audit_show(settings, args.since, args.member))
+        chosen = getattr(args, "commune", None)
         if command == "init":
-            return asyncio.run(_init(settings, args.year))
+            return asyncio.run(_init(settings, args.year, chosen))
         if command == "invite":
-            return asyncio.run(_invite(settings, args.role, args.name, args.unit))
+            return asyncio.run(_invite(settings, args.role, args.name, args.unit, chosen))
         if command == "members":
-            return asyncio.run(_members(settings))
+            return asyncio.run(_members(settings, chosen))
         if command == "commune" and args.commune_command == "set":
             return asyncio.run(commune_set(settings, args.key, args.value))
+        if command == "commune" and args.commune_command == "add":
+            return asyncio.run(commune_add(settings, args.name, args.province, args.hamlets))
+        if command == "commune" and args.commune_command == "list":
+            return asyncio.run(commune_list(settings))
         if command == "commune":
             return asyncio.run(commune_show(settings))
         if command == "unit":
             return asyncio.run(run_unit_command(settings, args))
         if command == "relink":
-            return asyncio.run(_relink(settings, args.relink_command, getattr(args, "number", 0)))
+            number = getattr(args, "number", 0)
+            return asyncio.run(_relink(settings, args.relink_command, number, chosen))
         if command == "plan" and args.plan_command == "import":
-            return asyncio.run(_plan_import(settings, args.file, args.year, args.dry_run))
+            return asyncio.run(_plan_import(settings, args.file, args.year, args.dry_run, chosen))
         if command == "plan":
             from_year = args.from_year or args.year - 1
-            return asyncio.run(_plan_rollover(settings, from_year, args.year))
+            return asyncio.run(_plan_rollover(settings, from_year, args.year, chosen))
         if command == "export":
-            return asyncio.run(_export(settings, args.format, args.period, args.year, args.output))
+            return asyncio.run(
+                _export(settings, args.format, args.period, args.year, args.output, chosen)
+            )
         if command == "console" or not (settings.telegram.token or settings.zalo.token):
             if command != "console":
                 print(
@@ -186,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     except PlanDataError as error:
         print(f"hamlet-bot: plan error: {error}", file=sys.stderr)
         return 2
+    except CommuneChoiceError as error:
+        print(f"hamlet-bot: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"hamlet-bot: {error}", file=sys.stderr)
         return 1
@@ -199,14 +235,17 @@ def _run_channels(settings: Settings) -> int:
     return 0
 
 
-async def _commune(settings: Settings, session: object) -> Commune:
+async def _commune(settings: Settings, session: object, name: str | None = None) -> Commune:
+    """The commune ``--commune`` names, or the only (or configured) one; see
+    :func:`bot.commune_cli.chosen_commune`.
+    """
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     assert isinstance(session, AsyncSession)
-    return await settled_commune(session, settings)
+    return await chosen_commune(session, settings, name)
 
 
-async def _init(settings: Settings, year: int | None) -> int:
+async def _init(settings: Settings, year: int | None, commune_name: str | None = None) -> int:
     spec = read_plan_file(settings.plan_file)
     # This year's plan by default, as the bot and its reminders count in this year: the
     # seed file's own year (2023) would leave the console showing a plan years old.
@@ -214,7 +253,7 @@ async def _init(settings: Settings, year: int | None) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             result = await load_plan(session, commune, spec, year=year)
     finally:
         await engine.dispose()
@@ -229,12 +268,14 @@ async def _init(settings: Settings, year: int | None) -> int:
     return 0
 
 
-async def _invite(settings: Settings, role: str, name: str, unit: str | None) -> int:
+async def _invite(
+    settings: Settings, role: str, name: str, unit: str | None, commune_name: str | None = None
+) -> int:
     engine = create_engine(settings.database_url)
     names: list[str] = []  # the commune's units, to list when --unit names none of them
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             from models.tables import Plan
 
             if (
@@ -311,14 +352,21 @@ def _cli_error(error: DomainError) -> str:
     return messages.get(error.reason, str(error))
 
 
-async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run: bool) -> int:
+async def _plan_import(
+    settings: Settings,
+    path: Path,
+    year: int | None,
+    dry_run: bool,
+    commune_name: str | None = None,
+) -> int:
 
     year = year or local(utc_now(), settings.commune.timezone).year
     # The file is read knowing the commune's units (created by an earlier import, renamed).
-    catalogue = catalogue_for(read_plan_file(settings.plan_file), await _units(settings))
+    commune_name, units = await _units(settings, commune_name)
+    catalogue = catalogue_for(read_plan_file(settings.plan_file), units)
     try:
         reading = await asyncio.to_thread(
-            read_plan_import_file, path, catalogue, commune=settings.commune.name, year=year
+            read_plan_import_file, path, catalogue, commune=commune_name, year=year
         )
     except PlanImportError as error:
         print(f"hamlet-bot: {path}: {error}", file=sys.stderr)
@@ -329,7 +377,7 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             changes = await import_plan(
                 session, commune, spec, year=year, dry_run=dry_run, actor=CLI, now=utc_now()
             )
@@ -350,11 +398,13 @@ async def _plan_import(settings: Settings, path: Path, year: int | None, dry_run
     return 0
 
 
-async def _units(settings: Settings) -> tuple[UnitSpec, ...]:
+async def _units(settings: Settings, name: str | None) -> tuple[str, tuple[UnitSpec, ...]]:
+    """The chosen commune's name and units."""
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            return await commune_units(session, await _commune(settings, session))
+            commune = await _commune(settings, session, name)
+            return commune.name, await commune_units(session, commune)
     finally:
         await engine.dispose()
 
@@ -365,12 +415,14 @@ def _plan_template(output: Path) -> int:
     return 0
 
 
-async def _plan_rollover(settings: Settings, from_year: int, to_year: int) -> int:
+async def _plan_rollover(
+    settings: Settings, from_year: int, to_year: int, commune_name: str | None = None
+) -> int:
 
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             result = await rollover(
                 session, commune, from_year=from_year, to_year=to_year, actor=CLI, now=utc_now()
             )
@@ -390,13 +442,18 @@ async def _plan_rollover(settings: Settings, from_year: int, to_year: int) -> in
 
 
 async def _export(
-    settings: Settings, kind: str, period: str | None, year: int | None, output: Path
+    settings: Settings,
+    kind: str,
+    period: str | None,
+    year: int | None,
+    output: Path,
+    commune_name: str | None = None,
 ) -> int:
     now = utc_now()
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             wanted = year or local(now, commune.timezone).year
             plan = await (
                 plan_for_year(session, commune, wanted)
@@ -425,11 +482,11 @@ async def _export(
     return 0
 
 
-async def _members(settings: Settings) -> int:
+async def _members(settings: Settings, commune_name: str | None = None) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             rows = await list_members(session, commune)
             accounts = await accounts_of(session, [m.id or 0 for m, _ in rows])
     finally:
@@ -450,14 +507,16 @@ async def _members(settings: Settings) -> int:
     return 0
 
 
-async def _relink(settings: Settings, action: str, number: int) -> int:
+async def _relink(
+    settings: Settings, action: str, number: int, commune_name: str | None = None
+) -> int:
     """The office's decision on the command line: the only way when the office clerk is
     the one who changed phones (nobody else in chat may confirm).
     """
     engine = create_engine(settings.database_url)
     try:
         async with transaction(session_factory(engine)) as session:
-            commune = await _commune(settings, session)
+            commune = await _commune(settings, session, commune_name)
             if action == "list":
                 waiting = await pending_relinks(session, commune.id or 0)
                 if not waiting:

@@ -1,12 +1,13 @@
 """`hamlet-bot commune set KEY VALUE` and `hamlet-bot commune show`: the commune's profile
-(models/commune_profile.py) on the command line.
+(models/commune_profile.py) on the command line; `commune add` and `commune list`, and the
+commune a command works on (`--commune NAME`) when one database holds several.
 """
 
 import sys
 from collections.abc import Sequence
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
@@ -31,6 +32,7 @@ from models.errors import DomainError
 from models.plan_loader import ensure_commune
 from models.plans import current_plan
 from models.tables import Commune, Member, Plan, Role
+from models.textfold import fold
 
 SHOW_HEAD = "Hồ sơ của {name} (đổi bằng: hamlet-bot commune set KHÓA GIÁ-TRỊ):"
 SHOW_LINE = "  {key} = {value}  [{source}]"
@@ -158,3 +160,114 @@ async def _chairman(session: AsyncSession, commune: Commune) -> str:
     )
     chairman = (await session.exec(statement)).first()
     return chairman.name if chairman else ""
+
+
+# --- Several communes in one database (issue 12) ---------------------------------------------
+
+ADD_DONE = 'Đã thêm xã {name}{province}. Nạp kế hoạch cho xã: hamlet-bot init --commune "{name}"'
+ADD_EXISTS = "đã có xã «{name}» (the commune exists)"
+LIST_LINE = "{name}{province} — {members} thành viên — kế hoạch: {plans}"
+UNKNOWN_COMMUNE = (
+    "không có xã «{name}» (no such commune). Các xã: {names}. Chọn bằng --commune TÊN."
+)
+SEVERAL_COMMUNES = (
+    "cơ sở dữ liệu có {count} xã (several communes): {names}. "
+    "Chọn một xã bằng --commune TÊN (không cần dấu)."
+)
+
+
+class CommuneChoiceError(Exception):
+    """The command names no commune of the database, or must name one and does not; the
+    message (Vietnamese, English in brackets) lists the communes.
+    """
+
+
+async def chosen_commune(session: AsyncSession, settings: Settings, name: str | None) -> Commune:
+    """The commune a command works on: the one ``--commune`` names (diacritics and case do
+    not matter); without it, the only commune of the database, or the configured one on a
+    database with none yet (the README's quick start).
+
+    Raises:
+        CommuneChoiceError: no commune has that name, or several communes and no name.
+    """
+    communes = list(await session.exec(select(Commune).order_by(col(Commune.id))))
+    if name is not None:
+        found = [c for c in communes if fold(c.name) == fold(name)]
+        if not found:
+            raise CommuneChoiceError(UNKNOWN_COMMUNE.format(name=name, names=_names(communes)))
+        if found[0].name != settings.commune.name:
+            return found[0]
+    elif len(communes) > 1:
+        names = _names(communes)
+        raise CommuneChoiceError(SEVERAL_COMMUNES.format(count=len(communes), names=names))
+    elif communes and communes[0].name != settings.commune.name:
+        return communes[0]
+    return await settled_commune(session, settings)
+
+
+async def commune_add(
+    settings: Settings, name: str, province: str | None, hamlets: str | None
+) -> int:
+    """Add a commune to the database (its plan comes with `init --commune NAME`)."""
+    name = " ".join(name.split())
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            communes = list(await session.exec(select(Commune)))
+            same = [c for c in communes if fold(c.name) == fold(name)]
+            if not name or same:
+                shown_name = same[0].name if same else name
+                print(f"hamlet-bot: {ADD_EXISTS.format(name=shown_name)}", file=sys.stderr)
+                return 2
+            names = [h.strip() for h in (hamlets or "").split(";") if h.strip()]
+            commune = await ensure_commune(session, name, settings.commune.timezone, names)
+            commune.province = " ".join(province.split()) if province else None
+    finally:
+        await engine.dispose()
+    print(ADD_DONE.format(name=name, province=_province(commune)))
+    return 0
+
+
+async def commune_list(settings: Settings) -> int:
+    """Each commune of the database: its province, members and plans' years."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            communes = list(await session.exec(select(Commune).order_by(col(Commune.name))))
+            members = dict(
+                (
+                    await session.exec(
+                        select(Member.commune_id, func.count()).group_by(col(Member.commune_id))
+                    )
+                ).all()
+            )
+            years: dict[int, list[int]] = {}
+            for plan in await session.exec(select(Plan).order_by(col(Plan.year))):
+                years.setdefault(plan.commune_id, []).append(plan.year)
+    finally:
+        await engine.dispose()
+    for commune in communes:
+        plans = ", ".join(map(str, years.get(commune.id or 0, []))) or PLAN_NONE
+        print(
+            LIST_LINE.format(
+                name=commune.name,
+                province=_province(commune),
+                members=members.get(commune.id or 0, 0),
+                plans=plans,
+            )
+        )
+    return 0
+
+
+def _names(communes: Sequence[Commune]) -> str:
+    return ", ".join(c.name for c in communes) or "(chưa có)"
+
+
+def _province(commune: Commune) -> str:
+    """The province after the name, as « (tỉnh An Giang)»; empty when it has none."""
+    if not commune.province:
+        return ""
+    named = commune.province
+    if not fold(named).startswith(("tinh ", "thanh pho ")):
+        named = f"tỉnh {named}"
+    return f" ({named})"

@@ -27,6 +27,8 @@ class Services:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Callable[[], datetime] = utc_now
+    # The configured commune ([commune] in the config): the default for single-commune
+    # conveniences (the console, the tests). Members work in their own commune, whichever.
     commune_id: int | None = None
     bot_username: str = ""
     # Every chat channel this process speaks on, by name ("telegram", "zalo").

@@ -26,9 +26,9 @@ async def notify(
         return  # not linked: nobody to tell
     notice = Outgoing(member.id, kind, key, text, visit.now, visit.now + NOTICE_LIFETIME, task_id)
     await record_in(visit.session, visit.commune.id or 0, [notice], visit.now)
-    services = visit.services
+    services, commune_id = visit.services, visit.commune.id
 
     async def deliver() -> None:
-        services.start(deliver_now(services, services.now()))
+        services.start(deliver_now(services, services.now(), commune_id))
 
     await send_later(deliver)

@@ -32,9 +32,8 @@ async def start(turn: Turn) -> None:
         if not await claim_update(session, incoming.endpoint, incoming.update_key, now):
             return
         found = await member_and_account(session, incoming.channel, incoming.user_id)
-        known = found is not None and found[0].commune_id == services.commune_id
         if not code:
-            if found is None or not known:
+            if found is None:
                 if services.strangers.may_answer(stranger_key, now):
                     await turn.say(texts.UNKNOWN_USER)
             else:
@@ -48,7 +47,8 @@ async def start(turn: Turn) -> None:
                 chat_id=incoming.chat_id,
                 now=now,
                 channel=incoming.channel,
-                commune_id=services.commune_id,
+                # The invite names its commune: the member joins that one (of the many one
+                # deployment may serve).
                 account_name=incoming.user_name,
             )
         except DomainError as error:

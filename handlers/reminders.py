@@ -46,14 +46,17 @@ async def remind_command(turn: Turn, visit: Visit) -> None:
     # promise: if the process dies half-way, the scheduler's next tick sends the rest).
     await record_in(visit.session, visit.commune.id or 0, outgoing, visit.now)
     count, services, now = len(outgoing), visit.services, visit.now
-    await turn.in_background(lambda: _deliver_and_tell(turn, services, now, count))
+    commune_id = visit.commune.id
+    await turn.in_background(lambda: _deliver_and_tell(turn, services, now, count, commune_id))
 
 
-async def _deliver_and_tell(turn: Turn, services: Services, now: datetime, count: int) -> None:
+async def _deliver_and_tell(
+    turn: Turn, services: Services, now: datetime, count: int, commune_id: int | None
+) -> None:
     """Deliver what /nhacnho recorded (after its commit), then tell the office how it went.
     Runs after the update's session has closed: it takes nothing from the visit but these.
     """
-    held, report = await deliver_now(services, now)
+    held, report = await deliver_now(services, now, commune_id)
     reminders = services.settings.reminders
     if held:
         await turn.say(

@@ -344,7 +344,8 @@ async def _start_from_reminder(turn: Turn, visit: Visit, task_id: int) -> None:
         return
     plan = await current_plan(visit.session, visit.commune, visit.year)
     task = await visit.session.get(Task, task_id) if task_id > 0 else None
-    if task is None:
+    if task is None or task.plan_id != plan.id:
+        # No task, or one of another plan (another year's, another commune's): the list.
         await start_report(turn, visit, [])
         return
     draft = await start_draft(visit.session, visit.member, visit.now)

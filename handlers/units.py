@@ -51,7 +51,11 @@ async def units_command(turn: Turn, visit: Visit) -> None:
         return
     first, second = parts
     actor, now = Actor.of(visit.member), visit.now
-    fixed = len(visit.services.settings.commune.hamlets)
+    # The config's hamlets are renamed at every start in the configured commune only; the
+    # other communes of the deployment have none fixed.
+    services = visit.services
+    configured = visit.commune.id == services.commune_id
+    fixed = len(services.settings.commune.hamlets) if configured else 0
     try:
         if action == "rename":
             old = (await find_unit(visit.session, visit.commune, first)).name

@@ -6,9 +6,9 @@ caller's session (:func:`make_export`) or in short transactions of their own
 (:func:`make_export_briefly`, for background work); the file is built off the event loop.
 Background exports are read and built in a worker process (:mod:`models.offload`), so the
 bot's own interpreter stays free for the replies: a small plan's by a worker that is kept,
-a big plan's by a worker of its own that ends after the file and gives its memory back. The writers, and openpyxl and
-python-docx with them, are imported on first use: a bot that never exports never loads
-them.
+a big plan's by a worker of its own that ends after the file and gives its memory back.
+The writers, and openpyxl and python-docx with them, are imported on first use: a bot
+that never exports never loads them.
 """
 
 import asyncio

@@ -58,6 +58,8 @@ class Commune(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     timezone: str
+    # The province it belongs to, as `hamlet-bot commune add --province` gave it.
+    province: str | None = None
 
 
 class CommuneProfile(SQLModel, table=True):

@@ -38,13 +38,39 @@ _SCHEDULER_LOCK = 0x4A4D4C54
 
 @dataclass
 class TickResult:
-    """What a tick decided and delivered."""
+    """What a tick decided and delivered (summed over the communes it went through)."""
 
     due: int = 0
     recorded: int = 0
     held: bool = False
     delivery: DeliveryReport | None = None
     skipped: bool = False
+
+    def add(self, one: "TickResult") -> None:
+        """Count one commune's tick in."""
+        self.due += one.due
+        self.recorded += one.recorded
+        self.held = self.held or one.held
+        if one.delivery is not None:
+            self.delivery = merged(self.delivery, one.delivery)
+
+
+def merged(total: DeliveryReport | None, one: DeliveryReport) -> DeliveryReport:
+    """Two delivery runs as one report (a tick delivers commune by commune)."""
+    if total is None:
+        return one
+    total.sent += one.sent
+    total.blocked += one.blocked
+    total.failed += one.failed
+    total.retry_later += one.retry_later
+    total.expired += one.expired
+    total.outcomes.update(one.outcomes)
+    total.stopped = total.stopped or one.stopped
+    later = [t for t in (total.rate_limited_until, one.rate_limited_until) if t is not None]
+    total.rate_limited_until = max(later) if later else None
+    for key, count in one.by_channel.items():
+        total.by_channel[key] = total.by_channel.get(key, 0) + count
+    return total
 
 
 def rules_for(services: Services) -> Rules:
@@ -54,66 +80,85 @@ def rules_for(services: Services) -> Rules:
 
 
 @asynccontextmanager
-async def scheduler_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
-    """On PostgreSQL, only one process runs a tick at a time (an advisory lock); SQLite is
-    one process. The unique reminder key prevents a double send even without it.
+async def scheduler_lock(engine: AsyncEngine, commune_id: int) -> AsyncIterator[bool]:
+    """On PostgreSQL, only one process runs a commune's tick at a time (an advisory lock
+    keyed by the commune, so that two instances can share the communes of a province);
+    SQLite is one process. The unique reminder key prevents a double send even without it.
     """
     if is_sqlite(str(engine.url)):
         yield True
         return
+    key = {"kind": _SCHEDULER_LOCK, "commune": commune_id}
     async with engine.connect() as connection:
         acquired = (
-            await connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": _SCHEDULER_LOCK}
-            )
+            await connection.execute(text("SELECT pg_try_advisory_lock(:kind, :commune)"), key)
         ).scalar_one()
         try:
             yield bool(acquired)
         finally:
             if acquired:
-                await connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEDULER_LOCK}
-                )
+                await connection.execute(text("SELECT pg_advisory_unlock(:kind, :commune)"), key)
             await connection.commit()
 
 
 async def run_tick(services: Services, now: datetime | None = None) -> TickResult:
-    """Decide, record and deliver what is due at ``now`` (default: the services' clock)."""
+    """Decide, record and deliver what is due at ``now`` (default: the services' clock), in
+    every commune of the database, each with its own plan, timezone and lock.
+    """
     now = now or services.now()
-    async with scheduler_lock(services.engine) as acquired:
+    async with transaction(services.sessions) as session:
+        commune_ids = [c for c in await session.exec(select(Commune.id).order_by(col(Commune.id)))]
+    total = TickResult(skipped=bool(commune_ids))
+    for commune_id in commune_ids:
+        assert commune_id is not None
+        # After a 429 Telegram takes nothing for a while: the other communes only record.
+        stopped = total.delivery is not None and total.delivery.stopped == "rate limited"
+        one = await _tick_commune(services, commune_id, now, deliver=not stopped)
+        total.skipped = total.skipped and one.skipped
+        total.add(one)
+    return total
+
+
+async def _tick_commune(
+    services: Services, commune_id: int, now: datetime, *, deliver: bool
+) -> TickResult:
+    async with scheduler_lock(services.engine, commune_id) as acquired:
         if not acquired:
-            return TickResult(skipped=True)
-        assert services.commune_id is not None
+            return TickResult(skipped=True)  # another instance is at this commune now
         async with transaction(services.sessions) as session:
-            commune = await session.get(Commune, services.commune_id)
+            commune = await session.get(Commune, commune_id)
             assert commune is not None
             plan = await current_plan(session, commune, local(now, commune.timezone).year)
             situation = await read_situation(session, commune, plan, now)
             dues = rules_for(services).due(situation)
             outgoing = [await _word(session, commune, plan, situation, due) for due in dues]
-        created = await record(services.sessions, commune.id or 0, outgoing, now)
+        created = await record(services.sessions, commune_id, outgoing, now)
         result = TickResult(due=len(dues), recorded=len(created))
-        result.held, result.delivery = await deliver_now(services, now)
+        if deliver:
+            result.held, result.delivery = await deliver_now(services, now, commune_id)
         return result
 
 
-async def deliver_now(services: Services, now: datetime) -> tuple[bool, DeliveryReport]:
-    """Deliver pending reminders, unless it is quiet hours (then they wait for morning)."""
+async def deliver_now(
+    services: Services, now: datetime, commune_id: int | None = None
+) -> tuple[bool, DeliveryReport]:
+    """Deliver the commune's pending reminders (default: the bot's default commune), unless
+    it is quiet hours there (then they wait for morning).
+    """
     reminders = services.settings.reminders
-    assert services.commune_id is not None
+    commune_id = commune_id or services.commune_id
+    assert commune_id is not None
     async with transaction(services.sessions) as session:
-        commune = await session.get(Commune, services.commune_id)
+        commune = await session.get(Commune, commune_id)
         assert commune is not None
     if in_quiet_hours(now, commune.timezone, reminders.quiet_start, reminders.quiet_end):
         return True, DeliveryReport()
-    report = await deliver_pending(services.sessions, services.channels, services.commune_id, now)
+    report = await deliver_pending(services.sessions, services.channels, commune_id, now)
     services.metrics.delivered(report.by_channel)
     if report.blocked and report.stopped is None:
         # The notices to the office about members who blocked the bot go in the same tick
         # (not after a 429 or with the database gone: the next tick takes them).
-        notices = await deliver_pending(
-            services.sessions, services.channels, services.commune_id, now
-        )
+        notices = await deliver_pending(services.sessions, services.channels, commune_id, now)
         services.metrics.delivered(notices.by_channel)
     return False, report
 

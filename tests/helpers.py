@@ -1,6 +1,6 @@
 """Shared test helpers: a settable clock, the bot with its offline Bot API, members."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +22,8 @@ from bot.zalo.settings import ZaloSettings
 from models.accounts import TELEGRAM, channel_account, member_by_telegram_id
 from models.db import transaction
 from models.members import create_member
+from models.plan_data import read_plan_file
+from models.plan_loader import ensure_commune, load_plan
 from models.tables import Commune, Member, Report, ReportDraft, Role, Task
 
 # 10:00 in An Giang on 26/11/2026: the fourth quarter of 2026.
@@ -87,11 +89,27 @@ class World:
         for close in self.closers:
             await close()
 
-    async def invite(self, role: Role, name: str, unit: str | None = None) -> str:
-        """Create a member the way the office does; return the invite code."""
+    async def add_commune(
+        self, name: str, timezone: str = "Asia/Ho_Chi_Minh", hamlets: Sequence[str] = ("Ấp 1",)
+    ) -> int:
+        """A second (third, ...) commune in the same database, with the bundled plan for
+        this year; its id.
+        """
+        async with transaction(services_of(self.app).sessions) as session:
+            commune = await ensure_commune(session, name, timezone, hamlets)
+            await load_plan(session, commune, read_plan_file(), year=self.clock().year)
+            assert commune.id is not None
+            return commune.id
+
+    async def invite(
+        self, role: Role, name: str, unit: str | None = None, commune_id: int | None = None
+    ) -> str:
+        """Create a member the way the office does (in the bot's default commune, or in
+        ``commune_id``); return the invite code.
+        """
         services = services_of(self.app)
         async with transaction(services.sessions) as session:
-            commune = await session.get(Commune, services.commune_id)
+            commune = await session.get(Commune, commune_id or services.commune_id)
             assert commune is not None
             issued = await create_member(
                 session, commune, role=role, name=name, unit_text=unit, now=self.clock()
@@ -103,9 +121,11 @@ class World:
         self._next_user += 1
         return Phone(self.app, self.api, self._next_user, name)
 
-    async def member(self, role: Role, name: str, unit: str | None = None) -> Phone:
+    async def member(
+        self, role: Role, name: str, unit: str | None = None, commune_id: int | None = None
+    ) -> Phone:
         """A member who has opened their invite link: the phone they use."""
-        code = await self.invite(role, name, unit)
+        code = await self.invite(role, name, unit, commune_id)
         phone = self.phone(name)
         said = await phone.send(f"/start {code}")
         assert "đã được đăng ký" in said[0].text, said
