@@ -39,7 +39,14 @@ from models.members import (
     pending_relinks,
     unit_names,
 )
-from models.plan_data import PlanDataError, UnitSpec, area_lines, deadline_lines, read_plan_file
+from models.plan_data import (
+    PlanDataError,
+    UnitSpec,
+    area_lines,
+    deadline_lines,
+    guessed_deadlines,
+    read_plan_file,
+)
 from models.plan_file import PlanImportError
 from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import_file
 from models.plan_loader import load_plan
@@ -390,9 +397,8 @@ async def _plan_import(
     if dry_run:
         print(texts.IMPORT_AREAS_TITLE, *area_lines(spec), sep="\n")
         # Each task's deadline, so that a misread timeframe is seen before the import.
-        deadlines = deadline_lines(spec, year)
-        print(texts.IMPORT_DEADLINES_TITLE, *deadlines, sep="\n")
-        guessed = sum(spec.deadline_of(task, year).guessed for task in spec.tasks)
+        print(texts.IMPORT_DEADLINES_TITLE, *deadline_lines(spec, year), sep="\n")
+        guessed = guessed_deadlines(spec, year)
         if guessed:
             print(texts.IMPORT_DEADLINES_GUESSED.format(count=guessed))
     return 0

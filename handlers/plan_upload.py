@@ -30,7 +30,14 @@ from handlers.turn import Turn
 from models.audit import Actor
 from models.chat import Attachment, ChannelError, Option, menu
 from models.db import transaction
-from models.plan_data import PlanSpec, UnitSpec, area_lines, deadline_groups, read_plan_file
+from models.plan_data import (
+    PlanSpec,
+    UnitSpec,
+    area_lines,
+    deadline_groups,
+    guessed_deadlines,
+    read_plan_file,
+)
 from models.plan_file import MAX_FILE_BYTES, PlanImportError, check_file_size
 from models.plan_import import TEMPLATE_HINTED, catalogue_for, read_plan_import
 from models.plan_reading import ImportReading, reading_lines
@@ -215,7 +222,7 @@ async def _dry_run(turn: Turn, upload: _Upload) -> None:
 def _deadlines(spec: PlanSpec, year: int) -> str:
     """Each task's deadline as read, grouped by deadline; the guesses said, to be checked."""
     lines = [texts.IMPORT_DEADLINES_TITLE, *(esc(line) for line in deadline_groups(spec, year))]
-    guessed = sum(spec.deadline_of(task, year).guessed for task in spec.tasks)
+    guessed = guessed_deadlines(spec, year)
     if guessed:
         lines.append(texts.IMPORT_DEADLINES_GUESSED.format(count=guessed))
     return "\n".join(lines)

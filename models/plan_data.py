@@ -171,15 +171,21 @@ def deadline_lines(spec: PlanSpec, year: int | None = None) -> list[str]:
     31/03/2024"; a guess or a date outside the plan's year also quotes the plan's words:
     "2.3 · (đoán) Cuối năm 20/12/2024 ← «Năm học 2024»".
     """
-    year_end = spec.year_end(year)
-    lines = []
-    for task in spec.tasks:
-        deadline = spec.deadline_of(task, year)
-        line = f"{task.code} · {describe_deadline(deadline, year_end)}"
-        if deadline.guessed or deadline.outside_year:
-            line += f" ← «{task.timeframe_text}»" if task.timeframe_text else " ← (ô trống)"
-        lines.append(line)
-    return lines
+    return [_deadline_line(spec, task, year) for task in spec.tasks]
+
+
+def guessed_deadlines(spec: PlanSpec, year: int | None = None) -> int:
+    """How many tasks' deadlines are guesses (a timeframe cell not understood)."""
+    return sum(spec.deadline_of(task, year).guessed for task in spec.tasks)
+
+
+def _deadline_line(spec: PlanSpec, task: TaskSpec, year: int | None) -> str:
+    """One task's line of :func:`deadline_lines`."""
+    deadline = spec.deadline_of(task, year)
+    line = f"{task.code} · {describe_deadline(deadline, spec.year_end(year))}"
+    if deadline.guessed or deadline.outside_year:
+        line += f" ← «{task.timeframe_text}»" if task.timeframe_text else " ← (ô trống)"
+    return line
 
 
 def area_lines(spec: PlanSpec) -> list[str]:
@@ -210,12 +216,10 @@ def deadline_groups(spec: PlanSpec, year: int | None = None) -> list[str]:
     alone = []
     for task in spec.tasks:
         deadline = spec.deadline_of(task, year)
-        described = describe_deadline(deadline, year_end)
         if deadline.guessed or deadline.outside_year:
-            quoted = f"«{task.timeframe_text}»" if task.timeframe_text else "(ô trống)"
-            alone.append(f"{task.code} · {described} ← {quoted}")
+            alone.append(_deadline_line(spec, task, year))
         else:
-            groups.setdefault(described, []).append(task.code)
+            groups.setdefault(describe_deadline(deadline, year_end), []).append(task.code)
     return [f"{described}: {', '.join(codes)}" for described, codes in groups.items()] + alone
 
 
