@@ -148,7 +148,7 @@ async def show_summary(turn: Turn, visit: Visit, args: list[str]) -> None:
         await turn.say(text)
     if quarter is None and asked.area is None:
         # What is late by each task's own deadline (31/03 for "Quý I", the year's end…).
-        late = await overdue(visit.session, visit.commune, plan, visit.now, unit)
+        late = await overdue(visit.session, visit.commune, plan, visit.now, unit, summary)
         if late.count:
             await turn.say(texts.SUMMARY_OVERDUE.format(count=late.count))
     if asked.area is not None:

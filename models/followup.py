@@ -12,7 +12,7 @@ from models.clock import local, quarter_of
 from models.deadlines import task_deadline
 from models.plans import lead_units, plan_tasks
 from models.reports import latest_of_unit, owes_report, reported_in, tasks_in_scope
-from models.summary import Participation, TaskLine, summarise
+from models.summary import Participation, PlanSummary, TaskLine, summarise
 from models.tables import Commune, Member, Plan, Report, Status, Task, Timeframe, Unit
 
 
@@ -54,13 +54,21 @@ class Overdue:
 
 
 async def overdue(
-    session: AsyncSession, commune: Commune, plan: Plan, now: datetime, unit: Unit | None
+    session: AsyncSession,
+    commune: Commune,
+    plan: Plan,
+    now: datetime,
+    unit: Unit | None,
+    view: PlanSummary | None = None,
 ) -> Overdue:
-    """The plan's late tasks, for the commune (``unit`` None) or for one unit."""
+    """The plan's late tasks, for the commune (``unit`` None) or for one unit. ``view``:
+    the same summary (this quarter, this unit, every area) when the caller has it already.
+    """
     today = local(now, commune.timezone).date()
     current = quarter_of(now, commune.timezone)
     previous = previous_quarter(current)
-    view = await summarise(session, commune, plan, now, unit=unit)
+    if view is None:
+        view = await summarise(session, commune, plan, now, unit=unit)
     tasks = await plan_tasks(session, plan)
     timeframe = {t.code: (t.id, t.timeframe) for t in tasks}
     # A task done once is due by its first day: the year-end report's, or its own.
